@@ -1,0 +1,185 @@
+/* earshot.h — the one public C API of earshot, a local text-to-audio search
+ * engine.
+ *
+ * Conventions
+ *   - Every object is an opaque handle created by es_*_open / es_*_create and
+ *     released by the matching close/free function (NULL is accepted there).
+ *   - Functions return an es_status. When they fail and the caller passed an
+ *     es_error, it receives a message a person can act on: what went wrong,
+ *     on which file, and what to do about it. Passing NULL is allowed.
+ *   - Parameter structs come with es_*_default_params(); set only what you
+ *     need and pass the struct by pointer (NULL means the defaults).
+ *   - No global mutable state: handles may be used from different threads as
+ *     long as one handle is not used by two threads at once.
+ *   - Arrays returned to the caller are freed with es_free().
+ */
+#ifndef EARSHOT_H
+#define EARSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ES_VERSION_MAJOR 0
+#define ES_VERSION_MINOR 1
+#define ES_VERSION_PATCH 0
+
+/* Sample rate of every signal inside earshot (Whisper's rate). */
+#define ES_SAMPLE_RATE 16000
+
+const char *es_version(void);
+
+/* ------------------------------------------------------------------ errors */
+
+typedef enum es_status {
+    ES_OK = 0,
+    ES_DONE,                 /* an iterator has nothing more to give       */
+    ES_ERR_INVALID_ARG,      /* a parameter is out of range or NULL        */
+    ES_ERR_NOT_FOUND,        /* the file does not exist                    */
+    ES_ERR_PERMISSION,       /* the file exists but cannot be read         */
+    ES_ERR_NOT_AUDIO,        /* not a media file, or one with no audio     */
+    ES_ERR_UNSUPPORTED_CODEC,/* audio stream whose codec cannot be decoded */
+    ES_ERR_TRUNCATED,        /* the file ends before its header says       */
+    ES_ERR_EMPTY,            /* the file holds zero samples of audio       */
+    ES_ERR_DECODE,           /* the decoder failed for another reason      */
+    ES_ERR_IO,               /* reading or writing a file failed           */
+    ES_ERR_FORMAT,           /* a model or data file is malformed          */
+    ES_ERR_NOMEM,            /* an allocation failed                       */
+    ES_ERR_INTERNAL          /* a bug in earshot: please report it         */
+} es_status;
+
+#define ES_ERROR_MESSAGE_MAX 512
+
+typedef struct es_error {
+    es_status code;
+    char message[ES_ERROR_MESSAGE_MAX];
+} es_error;
+
+/* A short constant name for a status, e.g. "not found". */
+const char *es_status_str(es_status s);
+
+void es_free(void *p);
+
+/* ---------------------------------------------------------------- decoding */
+
+/* What the container says about a file; fields are 0 / "" when unknown. */
+typedef struct es_audio_info {
+    double duration_s;        /* declared duration, 0 if the file has none  */
+    int source_sample_rate;
+    int source_channels;
+    char codec[32];           /* FFmpeg codec name, e.g. "flac"             */
+    char container[32];       /* FFmpeg demuxer name, e.g. "wav"            */
+} es_audio_info;
+
+/* A streaming decoder: any file FFmpeg reads → 16 kHz mono float32 in
+ * [-1, 1]. It never holds more than a few hundred milliseconds of audio. */
+typedef struct es_decoder es_decoder;
+
+es_status es_decoder_open(const char *path, es_decoder **out, es_error *err);
+/* Reads up to max_samples samples into buf; *n_read = 0 with ES_DONE at the
+ * end. A file that ends before its declared length gives ES_ERR_TRUNCATED
+ * once everything decodable has been returned. */
+es_status es_decoder_read(es_decoder *d, float *buf, size_t max_samples,
+                          size_t *n_read, es_error *err);
+const es_audio_info *es_decoder_info(const es_decoder *d);
+/* Samples returned so far. */
+uint64_t es_decoder_position(const es_decoder *d);
+void es_decoder_close(es_decoder *d);
+
+/* Decodes a whole file into memory (for short files and tools). *samples is
+ * freed with es_free. Fails with ES_ERR_INVALID_ARG past max_seconds
+ * (0 = no limit). */
+es_status es_decode_file(const char *path, double max_seconds,
+                         float **samples, size_t *n_samples, es_error *err);
+
+/* ---------------------------------------------------------------- chunking */
+
+typedef struct es_chunk_params {
+    double window_s;          /* chunk length, default 10 s                 */
+    double hop_s;             /* step between chunk starts, default 5 s     */
+    double min_last_s;        /* a final partial chunk shorter than this is
+                                 dropped when an earlier chunk covered it;
+                                 default 1 s                                */
+} es_chunk_params;
+
+es_chunk_params es_chunk_default_params(void);
+
+typedef struct es_chunk {
+    const float *samples;     /* owned by the chunker, valid until next()   */
+    size_t n_samples;         /* ≤ window; the last chunk may be shorter    */
+    size_t index;             /* 0, 1, 2, …                                 */
+    double start_s;
+    double end_s;
+} es_chunk;
+
+/* Iterates over overlapping windows of a file in bounded memory. */
+typedef struct es_chunker es_chunker;
+
+es_status es_chunker_open(const char *path, const es_chunk_params *params,
+                          es_chunker **out, es_error *err);
+/* ES_OK with a chunk, ES_DONE at the end, or an error (ES_ERR_TRUNCATED
+ * after the last decodable chunk of a damaged file). */
+es_status es_chunker_next(es_chunker *c, es_chunk *chunk, es_error *err);
+const es_audio_info *es_chunker_info(const es_chunker *c);
+void es_chunker_close(es_chunker *c);
+
+/* ------------------------------------------------- Whisper log-mel front end */
+
+/* openai/whisper's log_mel_spectrogram: n_fft 400, hop 160, periodic Hann,
+ * power spectrum with the last frame dropped, Slaney mel filters, log10
+ * clamp, max-8 floor, (x+4)/4. No 30 s padding is added here. */
+typedef struct es_logmel es_logmel;
+
+/* n_mels is 80 or 128. filters: [n_mels × 201] row-major (e.g. from a ggml
+ * model file), or NULL to compute Slaney filters. */
+es_status es_logmel_create(int n_mels, const float *filters, es_logmel **out,
+                           es_error *err);
+/* Loads the mel filters stored in a whisper.cpp ggml model file. */
+es_status es_logmel_create_from_ggml(const char *model_path, es_logmel **out,
+                                     es_error *err);
+int es_logmel_n_mels(const es_logmel *m);
+/* Frames produced for n samples: n / 160. */
+size_t es_logmel_n_frames(size_t n_samples);
+/* out: [n_mels × n_frames] row-major (mel-major, like openai's tensor),
+ * allocated by the caller with es_logmel_n_mels × es_logmel_n_frames floats. */
+es_status es_logmel_compute(es_logmel *m, const float *samples, size_t n,
+                            float *out, es_error *err);
+void es_logmel_free(es_logmel *m);
+
+/* --------------------------------------------------------- sound features */
+
+typedef enum es_feature_set {
+    ES_FEATURES_FULL = 0,     /* 128-d: MFCC stats, deltas, spectral, chroma,
+                                 onset/tempo (docs/FEATURES.md)             */
+    ES_FEATURES_SMALL = 1     /* 5-d: mfcc_1, mfcc_2, centroid, ZCR, tempo  */
+} es_feature_set;
+
+/* Version of the feature layout: bumped whenever an index changes meaning.
+ * Trained bridges record it and refuse a different one. */
+#define ES_FEATURES_LAYOUT_VERSION 1
+
+/* Parses "full" / "small". */
+es_status es_feature_set_parse(const char *name, es_feature_set *out,
+                               es_error *err);
+const char *es_feature_set_name(es_feature_set set);
+
+typedef struct es_features es_features;
+
+es_status es_features_create(es_feature_set set, es_features **out,
+                             es_error *err);
+int es_features_dim(const es_features *f);
+/* Name of component i, e.g. "mfcc_mean_3" (stable within a layout version). */
+const char *es_features_component_name(const es_features *f, int i);
+/* One fixed-length vector for a chunk of 16 kHz mono samples. out has
+ * es_features_dim floats. */
+es_status es_features_compute(es_features *f, const float *samples, size_t n,
+                              float *out, es_error *err);
+void es_features_free(es_features *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EARSHOT_H */

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every system dependency of earshot from Debian packages.
+# Idempotent: packages already present are left alone; safe to run again.
+set -euo pipefail
+
+PKGS=(
+  # toolchain
+  build-essential cmake pkg-config git
+  # audio decoding (FFmpeg libraries) and the test-file generators
+  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev ffmpeg sox
+  # DSP, linear algebra, storage, tests
+  libkissfft-dev libopenblas-dev libsqlite3-dev libcmocka-dev
+  # NumPy references used by the tests (Debian's /usr/bin/python3)
+  python3 python3-numpy python3-scipy
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PKGS[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: done"
