@@ -179,6 +179,23 @@ es_status es_features_compute(es_features *f, const float *samples, size_t n,
                               float *out, es_error *err);
 void es_features_free(es_features *f);
 
+/* ------------------------------------------------------------ file output */
+
+/* Writes a float32 C-order NumPy .npy file (ndim 1..4): earshot's debug dumps
+ * load with numpy.load. */
+es_status es_npy_write_f32(const char *path, const float *data,
+                           const size_t *shape, int ndim, es_error *err);
+
+/* Streaming mono 16-bit PCM WAV writer (samples in [-1, 1], clipped). */
+typedef struct es_wav_writer es_wav_writer;
+
+es_status es_wav_writer_open(const char *path, int sample_rate,
+                             es_wav_writer **out, es_error *err);
+es_status es_wav_writer_write(es_wav_writer *w, const float *x, size_t n,
+                              es_error *err);
+/* Finishes the header, closes the file and frees w (also on error). */
+es_status es_wav_writer_close(es_wav_writer *w, es_error *err);
+
 #ifdef __cplusplus
 }
 #endif

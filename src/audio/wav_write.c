@@ -6,8 +6,16 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+struct es_wav_writer {
+    FILE *f;
+    char *path;
+    int sample_rate;
+    unsigned long long n_samples;
+};
 
 static void put_u32(unsigned char *p, uint32_t v)
 {
@@ -35,23 +43,35 @@ static void make_header(unsigned char h[44], int rate, uint32_t data_bytes)
     put_u32(h + 40, data_bytes);
 }
 
-es_status es_wav_writer_open(es_wav_writer *w, const char *path,
-                             int sample_rate, es_error *err)
+es_status es_wav_writer_open(const char *path, int sample_rate,
+                             es_wav_writer **out, es_error *err)
 {
-    memset(w, 0, sizeof *w);
+    *out = NULL;
+    if (!path || sample_rate <= 0)
+        return es_fail(err, ES_ERR_INVALID_ARG, "wav: bad path or sample rate");
+    es_wav_writer *w = calloc(1, sizeof *w);
+    if (!w || !(w->path = strdup(path))) {
+        free(w);
+        return es_fail(err, ES_ERR_NOMEM, "%s: out of memory", path);
+    }
     w->f = fopen(path, "wb");
-    if (!w->f)
-        return es_fail(err, ES_ERR_IO, "%s: cannot create: %s", path,
-                       strerror(errno));
-    w->path = strdup(path);
+    if (!w->f) {
+        es_status st = es_fail(err, ES_ERR_IO, "%s: cannot create: %s", path,
+                               strerror(errno));
+        free(w->path);
+        free(w);
+        return st;
+    }
     w->sample_rate = sample_rate;
     unsigned char h[44];
     make_header(h, sample_rate, 0);
     if (fwrite(h, 1, 44, w->f) != 44) {
         fclose(w->f);
-        w->f = NULL;
+        free(w->path);
+        free(w);
         return es_fail(err, ES_ERR_IO, "%s: write failed", path);
     }
+    *out = w;
     return ES_OK;
 }
 
@@ -79,10 +99,7 @@ es_status es_wav_writer_write(es_wav_writer *w, const float *x, size_t n,
 es_status es_wav_writer_close(es_wav_writer *w, es_error *err)
 {
     es_status st = ES_OK;
-    if (!w->f) {
-        free(w->path);
-        return ES_OK;
-    }
+    if (!w) return ES_OK;
     if (w->n_samples * 2 > 0xFFFFFFFFull - 36) {
         st = es_fail(err, ES_ERR_INVALID_ARG,
                      "%s: audio too long for a WAV file (4 GiB limit)", w->path);
@@ -94,8 +111,7 @@ es_status es_wav_writer_close(es_wav_writer *w, es_error *err)
     }
     if (fclose(w->f) != 0 && st == ES_OK)
         st = es_fail(err, ES_ERR_IO, "%s: close failed", w->path);
-    w->f = NULL;
     free(w->path);
-    w->path = NULL;
+    free(w);
     return st;
 }

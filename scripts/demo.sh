@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The main job, for now: install dependencies, build, then decode every audio
+# file of a folder and compute its sound features, chunk by chunk.
+#   scripts/demo.sh            a generated demo folder (tones, clicks, noise)
+#   scripts/demo.sh ~/Audio    your own folder (any format FFmpeg reads)
+# Outputs go to out/: 16 kHz WAVs and features .npy (one row per chunk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh >/dev/null
+bash scripts/build.sh >/dev/null
+bin=build/earshot
+folder=${1:-}
+if [ -z "$folder" ]; then
+  folder=build/demo
+  bash scripts/make-demo-audio.sh "$folder"
+fi
+[ -d "$folder" ] || { echo "demo: '$folder' is not a folder" >&2; exit 2; }
+mkdir -p out
+echo "== earshot $($bin --version | cut -d' ' -f2): decode + features on $folder =="
+ok=0; failed=0
+while IFS= read -r -d '' f; do
+  base=$(basename "$f"); stem=${base%.*}
+  if $bin decode "$f" -o "out/$stem.wav" >/dev/null &&
+     $bin features "$f" -o "out/$stem.features.npy" --times "out/$stem.times.npy" >/dev/null; then
+    ok=$((ok + 1))
+  else
+    failed=$((failed + 1))
+  fi
+done < <(find "$folder" -type f \( -iname '*.wav' -o -iname '*.flac' -o -iname '*.mp3' \
+          -o -iname '*.ogg' -o -iname '*.opus' -o -iname '*.m4a' -o -iname '*.aac' \
+          -o -iname '*.mp4' -o -iname '*.mkv' -o -iname '*.webm' \) -print0 | sort -z)
+/usr/bin/python3 scripts/summarize-features.py out
+echo "decoded and featurised $ok file(s), $failed failed; outputs in out/"
+[ "$ok" -gt 0 ]

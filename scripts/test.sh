@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds, and runs the whole test suite (CTest: cmocka
+# unit tests and the NumPy reference tests). Usage: scripts/test.sh [--asan]
+# Tests that need ../shared data skip with a reason when it is missing;
+# EARSHOT_REQUIRE_DATA=1 (set by .ci/run) makes them fail instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+dir=$(bash scripts/build.sh "$@" | tail -n 1)
+if [ "${1:-}" = "--asan" ]; then
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+fi
+cd "$dir"
+ctest --output-on-failure -j"$(nproc)"
