@@ -97,6 +97,11 @@ es_status es_decode_file(const char *path, double max_seconds,
 
 /* ---------------------------------------------------------------- chunking */
 
+/* Chunk i starts at i·hop and holds window seconds. A final partial chunk is
+ * returned only if it reaches past the previous chunk's end and is at least
+ * min_last_s long; a file shorter than one window gives exactly one chunk.
+ * hop > window is allowed (the audio between chunks is skipped). */
+
 typedef struct es_chunk_params {
     double window_s;          /* chunk length, default 10 s                 */
     double hop_s;             /* step between chunk starts, default 5 s     */

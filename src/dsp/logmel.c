@@ -60,7 +60,6 @@ struct es_logmel {
     mel_band *bands;        /* [n_mels] */
     float *weights;         /* packed nonzero spans of all bands */
     float window[N_FFT];    /* periodic Hann */
-    float frame[N_FFT];     /* scratch: one windowed frame */
     float power[N_BINS];    /* scratch: its power spectrum */
 };
 
@@ -190,16 +189,17 @@ es_status es_logmel_compute(es_logmel *m, const float *samples, size_t n,
 
     const int n_mels = m->n_mels;
     float max_log = -INFINITY;
+    float *frame = es_rfft_input(m->fft);   /* the plan's aligned input */
     for (size_t t = 0; t < n_frames; t++) {
         ptrdiff_t start = (ptrdiff_t)(t * HOP) - PAD;
         if (start >= 0 && (size_t)start + N_FFT <= n) {
             const float *x = samples + start;
-            for (int i = 0; i < N_FFT; i++) m->frame[i] = x[i] * m->window[i];
+            for (int i = 0; i < N_FFT; i++) frame[i] = x[i] * m->window[i];
         } else {
             for (int i = 0; i < N_FFT; i++)
-                m->frame[i] = samples[reflect_index(start + i, n)] * m->window[i];
+                frame[i] = samples[reflect_index(start + i, n)] * m->window[i];
         }
-        es_rfft_power(m->fft, m->frame, m->power);
+        es_rfft_power_of_input(m->fft, m->power);
 
         for (int b = 0; b < n_mels; b++) {
             const mel_band *band = &m->bands[b];
