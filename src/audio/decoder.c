@@ -417,10 +417,22 @@ static es_status setup_resampler(es_decoder *d, const AVFrame *f,
     return ES_OK;
 }
 
+/* Counts a packet or frame the decoder rejected (skipped, as FFmpeg does);
+ * too many in a row means the file is damaged beyond use. */
+static es_status bad_packet(es_decoder *d, int r, es_error *err)
+{
+    char why[AV_ERROR_MAX_STRING_SIZE];
+    d->last_decode_error = r;
+    if (++d->bad_packets <= ES_MAX_BAD_PACKETS) return ES_OK;
+    return es_fail(err, ES_ERR_DECODE,
+                   "%s: decoding failed after %.2f s of audio: %s (the file "
+                   "is damaged)", d->path, (double)d->position / ES_SAMPLE_RATE,
+                   av_reason(r, why, sizeof why));
+}
+
 /* Decodes until the fifo holds something or the stream is flushed. */
 static es_status refill(es_decoder *d, es_error *err)
 {
-    char why[AV_ERROR_MAX_STRING_SIZE];
     while (d->fifo_pos == d->fifo_len && d->state < ES_DEC_FLUSHED) {
         int r = avcodec_receive_frame(d->codec, d->frame);
         if (r >= 0) {
@@ -443,13 +455,7 @@ static es_status refill(es_decoder *d, es_error *err)
         }
         if (r != AVERROR(EAGAIN)) {
             /* A frame the decoder rejected; skip it like FFmpeg does. */
-            d->last_decode_error = r;
-            if (++d->bad_packets > ES_MAX_BAD_PACKETS)
-                return es_fail(err, ES_ERR_DECODE,
-                               "%s: decoding failed after %.2f s of audio: %s "
-                               "(the file is damaged)", d->path,
-                               (double)d->position / ES_SAMPLE_RATE,
-                               av_reason(r, why, sizeof why));
+            if (bad_packet(d, r, err) != ES_OK) return ES_ERR_DECODE;
             continue;
         }
         /* The decoder wants input. */
@@ -476,13 +482,7 @@ static es_status refill(es_decoder *d, es_error *err)
         r = avcodec_send_packet(d->codec, d->pkt);
         av_packet_unref(d->pkt);
         if (r < 0 && r != AVERROR(EAGAIN) && r != AVERROR_EOF) {
-            d->last_decode_error = r;
-            if (++d->bad_packets > ES_MAX_BAD_PACKETS)
-                return es_fail(err, ES_ERR_DECODE,
-                               "%s: decoding failed after %.2f s of audio: %s "
-                               "(the file is damaged)", d->path,
-                               (double)d->position / ES_SAMPLE_RATE,
-                               av_reason(r, why, sizeof why));
+            if (bad_packet(d, r, err) != ES_OK) return ES_ERR_DECODE;
         }
         /* EAGAIN cannot happen here: we only send after receive said so. */
     }
