@@ -23,9 +23,10 @@
  *   - Then, once: ES_ERR_TRUNCATED if the demuxer failed with a read error
  *     other than end of file, or if the decoded length falls short of the
  *     declared duration by more than max(0.5 s, 2 %). Durations FFmpeg only
- *     estimated from the bit rate are not trusted for this check, so a
- *     cut raw-PCM WAV (whose length FFmpeg derives from the file size) or a
- *     cut MP3 without a Xing/Info header is not reported as truncated.
+ *     estimated from the bit rate are not trusted for this check, so a cut
+ *     MP3 without a Xing/Info header is not reported as truncated. A PCM
+ *     WAV's declared length is read from its RIFF header (wav_header.h),
+ *     because FFmpeg derives it from the bytes present.
  *     Otherwise ES_ERR_EMPTY if no sample at all was decoded (and nothing
  *     was declared), else ES_DONE. After that error, reads return ES_DONE.
  *
@@ -48,6 +49,7 @@
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 
+#include "audio/wav_header.h"
 #include "core/error.h"
 
 /* Consecutive packets the decoder may reject before we give up. */
@@ -136,6 +138,13 @@ static es_status check_path(const char *path, es_error *err)
     return ES_OK;
 }
 
+/* True when a WAV header declares more data than the file holds. */
+static int declared_larger(const char *path, uint64_t *declared,
+                           uint64_t *present)
+{
+    return es_wav_data_sizes(path, declared, present) && *declared > *present;
+}
+
 static void fill_info(es_decoder *d, const AVStream *st)
 {
     es_audio_info *info = &d->info;
@@ -160,6 +169,16 @@ static void fill_info(es_decoder *d, const AVStream *st)
     d->duration_trusted =
         info->duration_s > 0.0 &&
         d->fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE;
+
+    /* FFmpeg derives a PCM WAV's length from the bytes present, so a cut
+     * recording looks complete; the header's data size still tells. */
+    uint64_t declared, present;
+    if (!strcmp(d->fmt->iformat->name, "wav") && par->block_align > 0 &&
+        par->sample_rate > 0 && declared_larger(d->path, &declared, &present)) {
+        info->duration_s =
+            (double)(declared / (uint64_t)par->block_align) / par->sample_rate;
+        d->duration_trusted = 1;
+    }
 }
 
 /* Lists the stream types of a file with no audio, e.g. "video, subtitle". */

@@ -2,6 +2,8 @@
  * naming the file and the reason, and never crash (run under ASan+UBSan). */
 #include "testlib.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +188,43 @@ static void truncated_flac(void **state)
     expect_failure(cut, ES_ERR_TRUNCATED, "truncated");
 }
 
+/* FFmpeg sizes a PCM WAV by the bytes present; the RIFF header still
+ * declares the full length, and a streamed WAV (size 0xFFFFFFFF) is not
+ * a truncated one. */
+static void truncated_wav(void **state)
+{
+    (void)state;
+    const char *dir = es_test_tmp_dir();
+    const char *full = es_test_path("%s/ten.wav", dir);
+    const char *cut = es_test_path("%s/ten_cut.wav", dir);
+    es_test_sh("sox -n -r 44100 -b 16 -c 2 %s synth 10 sine 300 vol 0.5", full);
+    es_test_sh("head -c 600000 %s > %s", full, cut);   /* 3.4 s of 10 s */
+    es_decoder *d = NULL;
+    es_error err;
+    assert_int_equal(es_decoder_open(cut, &d, &err), ES_OK);
+    assert_true(fabs(es_decoder_info(d)->duration_s - 10.0) < 0.01);
+    float buf[4096];
+    size_t got, total = 0;
+    es_status s;
+    while ((s = es_decoder_read(d, buf, 4096, &got, &err)) == ES_OK) total += got;
+    assert_int_equal(s, ES_ERR_TRUNCATED);
+    assert_true(total > 3 * 16000 && total < 4 * 16000);
+    assert_non_null(strstr(err.message, cut));
+    assert_non_null(strstr(err.message, "10.00 s"));
+    es_decoder_close(d);
+
+    /* The same bytes with a streaming header (unknown size) decode cleanly. */
+    const char *stream = es_test_path("%s/ten_stream.wav", dir);
+    es_test_sh("cp %s %s && printf '\\377\\377\\377\\377' | dd of=%s bs=1 "
+               "seek=40 conv=notrunc status=none", cut, stream, stream);
+    assert_int_equal(es_decoder_open(stream, &d, &err), ES_OK);
+    total = 0;
+    while ((s = es_decoder_read(d, buf, 4096, &got, &err)) == ES_OK) total += got;
+    assert_int_equal(s, ES_DONE);
+    assert_true(total > 3 * 16000);
+    es_decoder_close(d);
+}
+
 static void zero_channel_wav(void **state)
 {
     (void)state;
@@ -302,6 +341,7 @@ int main(void)
         cmocka_unit_test(wav_without_samples),
         cmocka_unit_test(random_bytes),
         cmocka_unit_test(truncated_flac),
+        cmocka_unit_test(truncated_wav),
         cmocka_unit_test(zero_channel_wav),
         cmocka_unit_test(zero_rate_wav),
         cmocka_unit_test(unknown_codec),
