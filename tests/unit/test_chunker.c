@@ -210,12 +210,7 @@ static void truncated_file_gives_chunks_then_error(void **state)
 {
     (void)state;
     if (!es_test_have_tool("sox")) skip();
-    const char *dir = es_test_tmp_dir();
-    const char *full = es_test_path("%s/thirty.flac", dir);
-    const char *cut = es_test_path("%s/thirty_cut.flac", dir);
-    es_test_sh("sox -n -r 16000 -c 1 %s synth 30 sine 300 vol 0.5", full);
-    es_test_sh("head -c $(( $(stat -c %%s %s) * 4 / 10 )) %s > %s", full,
-               full, cut);
+    const char *cut = es_test_make_cut_flac("thirty", 30);
     es_chunker *c = NULL;
     es_error err;
     assert_int_equal(es_chunker_open(cut, NULL, &c, &err), ES_OK);

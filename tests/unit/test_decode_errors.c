@@ -160,12 +160,7 @@ static void random_bytes(void **state)
 static void truncated_flac(void **state)
 {
     (void)state;
-    const char *dir = es_test_tmp_dir();
-    const char *full = es_test_path("%s/ten.flac", dir);
-    const char *cut = es_test_path("%s/ten_cut.flac", dir);
-    es_test_sh("sox -n -r 16000 -c 1 %s synth 10 sine 300 vol 0.5", full);
-    es_test_sh("head -c $(( $(stat -c %%s %s) * 4 / 10 )) %s > %s", full,
-               full, cut);
+    const char *cut = es_test_make_cut_flac("ten", 10);
     es_decoder *d = NULL;
     es_error err;
     assert_int_equal(es_decoder_open(cut, &d, &err), ES_OK);

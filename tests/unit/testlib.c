@@ -79,3 +79,13 @@ int es_test_have_tool(const char *name)
     snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", name);
     return system(cmd) == 0;
 }
+
+const char *es_test_make_cut_flac(const char *stem, int seconds)
+{
+    const char *dir = es_test_tmp_dir();
+    const char *full = es_test_path("%s/%s.flac", dir, stem);
+    const char *cut = es_test_path("%s/%s_cut.flac", dir, stem);
+    es_test_sh("sox -n -r 16000 -c 1 %s synth %d sine 300 vol 0.5", full, seconds);
+    es_test_sh("head -c $(( $(stat -c %%s %s) * 4 / 10 )) %s > %s", full, full, cut);
+    return cut;
+}

@@ -29,6 +29,11 @@ const char *es_test_path(const char *fmt, ...);
 /* Runs a shell command; fails the current test if it exits non-zero. */
 void es_test_sh(const char *fmt, ...);
 
+/* Generates <tmp>/<stem>.flac, a 300 Hz tone of `seconds` at 16 kHz, and
+ * <tmp>/<stem>_cut.flac holding its first 40 % of bytes; returns the cut
+ * file's path (the full one is <stem>.flac beside it). */
+const char *es_test_make_cut_flac(const char *stem, int seconds);
+
 /* True if an executable is on PATH. */
 int es_test_have_tool(const char *name);
 
