@@ -1,0 +1,107 @@
+/* linear.c — float32 / int8 weight matrices and the dense layer. */
+#include "nn/linear.h"
+#include "core/error.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+es_status es_matrix_alloc(es_matrix *m, int rows, int cols, es_error *err)
+{
+    memset(m, 0, sizeof *m);
+    m->rows = rows;
+    m->cols = cols;
+    m->f = calloc((size_t)rows * (size_t)cols, sizeof(float));
+    if (!m->f)
+        return es_fail(err, ES_ERR_NOMEM, "out of memory for a %d × %d matrix",
+                       rows, cols);
+    return ES_OK;
+}
+
+void es_matrix_free(es_matrix *m)
+{
+    if (!m) return;
+    free(m->f);
+    free(m->q);
+    free(m->scale);
+    memset(m, 0, sizeof *m);
+}
+
+es_status es_matrix_quantize(es_matrix *m, es_error *err)
+{
+    if (!m->f) return ES_OK;
+    size_t n = (size_t)m->rows * (size_t)m->cols;
+    m->q = malloc(n ? n : 1);
+    m->scale = malloc((size_t)(m->rows ? m->rows : 1) * sizeof(float));
+    if (!m->q || !m->scale) {
+        free(m->q);
+        free(m->scale);
+        m->q = NULL;
+        m->scale = NULL;
+        return es_fail(err, ES_ERR_NOMEM, "out of memory quantizing a %d × %d "
+                       "matrix", m->rows, m->cols);
+    }
+    for (int r = 0; r < m->rows; r++) {
+        const float *w = m->f + (size_t)r * m->cols;
+        float amax = 0;
+        for (int c = 0; c < m->cols; c++) amax = fmaxf(amax, fabsf(w[c]));
+        float s = amax > 0 ? amax / 127.0f : 1.0f;
+        float inv = 1.0f / s;
+        int8_t *q = m->q + (size_t)r * m->cols;
+        for (int c = 0; c < m->cols; c++) {
+            float v = roundf(w[c] * inv);
+            q[c] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+        }
+        m->scale[r] = s;
+    }
+    free(m->f);
+    m->f = NULL;
+    return ES_OK;
+}
+
+void es_matrix_row(const es_matrix *m, int r, float *dst)
+{
+    if (m->f) {
+        memcpy(dst, m->f + (size_t)r * m->cols, (size_t)m->cols * sizeof(float));
+        return;
+    }
+    const int8_t *q = m->q + (size_t)r * m->cols;
+    float s = m->scale[r];
+    for (int c = 0; c < m->cols; c++) dst[c] = (float)q[c] * s;
+}
+
+size_t es_matrix_bytes(const es_matrix *m)
+{
+    size_t n = (size_t)m->rows * (size_t)m->cols;
+    return m->f ? n * sizeof(float) : n + (size_t)m->rows * sizeof(float);
+}
+
+size_t es_linear_scratch(const es_linear *l)
+{
+    return l->w.f ? 0 : (size_t)ES_LINEAR_TILE * (size_t)l->w.cols;
+}
+
+void es_linear_forward(const es_linear *l, const float *x, int T, float *y,
+                       float *scratch)
+{
+    const int n_out = l->w.rows, n_in = l->w.cols;
+    if (T <= 0) return;
+    if (l->w.f) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n_out, n_in,
+                    1.0f, x, n_in, l->w.f, n_in, 0.0f, y, n_out);
+    } else {
+        for (int r0 = 0; r0 < n_out; r0 += ES_LINEAR_TILE) {
+            int rows = n_out - r0 < ES_LINEAR_TILE ? n_out - r0 : ES_LINEAR_TILE;
+            for (int r = 0; r < rows; r++)
+                es_matrix_row(&l->w, r0 + r, scratch + (size_t)r * n_in);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, rows, n_in,
+                        1.0f, x, n_in, scratch, n_in, 0.0f, y + r0, n_out);
+        }
+    }
+    if (l->bias)
+        for (int t = 0; t < T; t++) {
+            float *yt = y + (size_t)t * n_out;
+            for (int o = 0; o < n_out; o++) yt[o] += l->bias[o];
+        }
+}
