@@ -86,8 +86,9 @@ static es_status parse_entry(es_safetensors *st, const cJSON *e,
     for (int i = 0; i < nd; i++) {
         if (json_u64(cJSON_GetArrayItem(shape, i), &t->shape[i]) ||
             mul_overflows(t->numel, t->shape[i], &t->numel))
-            return es_fail(err, ES_ERR_FORMAT, "%s: tensor '%s': bad shape",
-                           st->path, nm);
+            return es_fail(err, ES_ERR_FORMAT, "%s: tensor '%s': bad shape "
+                           "(not non-negative integers, or their product "
+                           "overflows)", st->path, nm);
     }
     uint64_t b = 0, en = 0, need = 0;
     if (json_u64(cJSON_GetArrayItem(offs, 0), &b) ||
