@@ -8,9 +8,11 @@
 #include "models/text/text_encoder_impl.h"
 
 #include <cblas.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Tokens per packed batch when the caller does not say: 4096 tokens of a
  * 384-d model need about 60 MB of activations. */
@@ -90,51 +92,147 @@ static es_status tokenize_all(const bert_encoder *e, const char *const *texts,
     return ES_OK;
 }
 
-static es_status bert_embed(void *impl, const char *const *texts, size_t n,
-                            float *out, es_error *err)
+/* The texts, sorted by length, cut into batches of at most batch_tokens
+ * tokens; worker threads take batches in turn. */
+typedef struct plan {
+    const bert_encoder *e;
+    const tokenized *t;
+    size_t *first;        /* batch b holds order[first[b] .. first[b + 1]) */
+    size_t n_batches;
+    size_t next;          /* next batch to take (under lock) */
+    float *out;
+    pthread_mutex_t lock;
+    es_status status;
+    es_error err;
+} plan;
+
+static void plan_batches(plan *p, size_t n, int batch_tokens)
 {
-    bert_encoder *e = impl;
-    const int H = e->model.cfg.hidden;
-    tokenized t;
-    es_status s = tokenize_all(e, texts, n, &t, err);
-    int32_t *ids = NULL;
-    int *offsets = NULL;
-    float *pooled = NULL;
-    size_t cap_texts = 0;
-    if (!s) {
-        /* A batch never holds more than batch_tokens tokens (one long text
-         * alone may exceed it only when it is longer than the limit). */
-        cap_texts = (size_t)e->batch_tokens;
-        if (cap_texts > n) cap_texts = n;
-        ids = malloc(((size_t)e->batch_tokens + (size_t)e->model.cfg.max_seq_length) *
-                     sizeof(int32_t));
-        offsets = malloc((cap_texts + 1) * sizeof(int));
-        pooled = malloc(cap_texts * (size_t)H * sizeof(float));
-        if (!ids || !offsets || !pooled)
-            s = es_fail(err, ES_ERR_NOMEM, "bert: out of memory for a batch");
-    }
-    if (!s && e->threads > 0) openblas_set_num_threads(e->threads);
+    const tokenized *t = p->t;
+    p->n_batches = 0;
     size_t i = 0;
-    while (!s && i < n) {
+    while (i < n) {
+        p->first[p->n_batches++] = i;
+        int tokens = 0;
+        do {
+            tokens += t->len[t->order[i]];
+            i++;
+        } while (i < n && tokens + t->len[t->order[i]] <= batch_tokens);
+    }
+    p->first[p->n_batches] = n;
+}
+
+static int take_batch(plan *p, size_t *b)
+{
+    pthread_mutex_lock(&p->lock);
+    int ok = p->status == ES_OK && p->next < p->n_batches;
+    if (ok) *b = p->next++;
+    pthread_mutex_unlock(&p->lock);
+    return ok;
+}
+
+static void *worker(void *arg)
+{
+    plan *p = arg;
+    const tokenized *t = p->t;
+    const int H = p->e->model.cfg.hidden;
+    size_t max_texts = 0, max_tokens = 0;
+    for (size_t b = 0; b < p->n_batches; b++) {
+        size_t nt = p->first[b + 1] - p->first[b], tok = 0;
+        for (size_t i = p->first[b]; i < p->first[b + 1]; i++)
+            tok += (size_t)t->len[t->order[i]];
+        max_texts = nt > max_texts ? nt : max_texts;
+        max_tokens = tok > max_tokens ? tok : max_tokens;
+    }
+    int32_t *ids = malloc(max_tokens * sizeof(int32_t));
+    int *offsets = malloc((max_texts + 1) * sizeof(int));
+    float *pooled = malloc(max_texts * (size_t)H * sizeof(float));
+    es_error err = {0};
+    es_status s = ids && offsets && pooled
+                      ? ES_OK
+                      : es_fail(&err, ES_ERR_NOMEM, "bert: out of memory for a batch");
+    size_t b;
+    while (s == ES_OK && take_batch(p, &b)) {
         int nb = 0, tokens = 0;
         offsets[0] = 0;
-        while (i < n && (size_t)nb < cap_texts &&
-               (nb == 0 || tokens + t.len[t.order[i]] <= e->batch_tokens)) {
-            size_t k = t.order[i];
-            memcpy(ids + tokens, t.ids + t.start[k], (size_t)t.len[k] * sizeof(int32_t));
-            tokens += t.len[k];
+        for (size_t i = p->first[b]; i < p->first[b + 1]; i++) {
+            size_t k = t->order[i];
+            memcpy(ids + tokens, t->ids + t->start[k], (size_t)t->len[k] * sizeof(int32_t));
+            tokens += t->len[k];
             offsets[++nb] = tokens;
-            i++;
         }
-        es_bert_batch b = {ids, offsets, nb};
-        s = es_bert_model_embed(&e->model, &b, pooled, err);
-        for (int j = 0; !s && j < nb; j++)
-            memcpy(out + t.order[i - (size_t)nb + (size_t)j] * (size_t)H,
+        es_bert_batch batch = {ids, offsets, nb};
+        s = es_bert_model_embed(&p->e->model, &batch, pooled, &err);
+        for (int j = 0; s == ES_OK && j < nb; j++)   /* rows are disjoint */
+            memcpy(p->out + t->order[p->first[b] + (size_t)j] * (size_t)H,
                    pooled + (size_t)j * H, (size_t)H * sizeof(float));
+    }
+    if (s != ES_OK) {
+        pthread_mutex_lock(&p->lock);
+        if (p->status == ES_OK) {
+            p->status = s;
+            p->err = err;
+        }
+        pthread_mutex_unlock(&p->lock);
     }
     free(ids);
     free(offsets);
     free(pooled);
+    return NULL;
+}
+
+static int thread_count(const bert_encoder *e)
+{
+    if (e->threads > 0) return e->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+static es_status bert_embed(void *impl, const char *const *texts, size_t n,
+                            float *out, es_error *err)
+{
+    bert_encoder *e = impl;
+    tokenized t;
+    es_status s = tokenize_all(e, texts, n, &t, err);
+    plan p;
+    memset(&p, 0, sizeof p);
+    p.e = e;
+    p.t = &t;
+    p.out = out;
+    p.first = s ? NULL : malloc((n + 1) * sizeof(size_t));
+    if (!s && !p.first) s = es_fail(err, ES_ERR_NOMEM, "bert: out of memory");
+    if (s) {
+        tokenized_free(&t);
+        return s;
+    }
+    /* Many texts: one worker per thread, each with single-threaded BLAS, so
+     * the layer norms, GELU and attention run in parallel too; batches are
+     * made small enough that every worker gets some. A few texts: one
+     * worker, and BLAS uses the threads inside each GEMM. */
+    int threads = thread_count(e);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += (size_t)t.len[i];
+    int batch_tokens = e->batch_tokens;
+    int workers = 1;
+    if (threads > 1 && n >= 2 * (size_t)threads && total >= 64 * (size_t)threads) {
+        size_t share = (total + (size_t)threads - 1) / (size_t)threads;
+        if (share < (size_t)batch_tokens) batch_tokens = (int)share;
+        workers = threads;
+    }
+    plan_batches(&p, n, batch_tokens);
+    if ((size_t)workers > p.n_batches) workers = (int)p.n_batches;
+    openblas_set_num_threads(workers > 1 ? 1 : threads);
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_t tid[64];
+    int started = 0;
+    for (int w = 1; w < workers && w < 64; w++)
+        if (pthread_create(&tid[started], NULL, worker, &p) == 0) started++;
+    worker(&p);   /* the calling thread works too */
+    for (int w = 0; w < started; w++) pthread_join(tid[w], NULL);
+    pthread_mutex_destroy(&p.lock);
+    s = p.status;
+    if (s && err) *err = p.err;
+    free(p.first);
     tokenized_free(&t);
     return s;
 }
