@@ -77,16 +77,53 @@ size_t es_matrix_bytes(const es_matrix *m)
     return m->f ? n * sizeof(float) : n + (size_t)m->rows * sizeof(float);
 }
 
-size_t es_linear_scratch(const es_linear *l)
+es_status es_linear_to_int8(es_linear *l, es_error *err)
 {
-    return l->w.f ? 0 : (size_t)ES_LINEAR_TILE * (size_t)l->w.cols;
+    es_status s = es_matrix_quantize(&l->w, err);
+    if (s || l->packed || !es_i8_vnni_usable()) return s;
+    l->packed = calloc(1, sizeof *l->packed);
+    if (!l->packed) return es_fail(err, ES_ERR_NOMEM, "out of memory");
+    s = es_i8_pack(l->w.q, l->w.scale, l->w.rows, l->w.cols, l->packed, err);
+    if (s) {
+        free(l->packed);
+        l->packed = NULL;
+        return s;
+    }
+    free(l->w.q);
+    free(l->w.scale);
+    l->w.q = NULL;
+    l->w.scale = NULL;
+    return ES_OK;
 }
 
-void es_linear_forward(const es_linear *l, const float *x, int T, float *y,
-                       float *scratch)
+void es_linear_free(es_linear *l)
+{
+    if (!l) return;
+    es_matrix_free(&l->w);
+    free(l->bias);
+    if (l->packed) es_i8_packed_free(l->packed);
+    free(l->packed);
+    memset(l, 0, sizeof *l);
+}
+
+size_t es_linear_bytes(const es_linear *l)
+{
+    if (!l->packed) return es_matrix_bytes(&l->w);
+    const es_i8_packed *p = l->packed;
+    return (size_t)p->panels * 16 * ((size_t)p->k4 + 8);
+}
+
+size_t es_linear_scratch(const es_linear *l)
+{
+    return l->w.f || l->packed ? 0 : (size_t)ES_LINEAR_TILE * (size_t)l->w.cols;
+}
+
+es_status es_linear_forward(const es_linear *l, const float *x, int T,
+                            float *y, float *scratch)
 {
     const int n_out = l->w.rows, n_in = l->w.cols;
-    if (T <= 0) return;
+    if (T <= 0) return ES_OK;
+    if (l->packed) return es_i8_gemm(l->packed, x, T, l->bias, y);
     if (l->w.f) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n_out, n_in,
                     1.0f, x, n_in, l->w.f, n_in, 0.0f, y, n_out);
@@ -104,4 +141,5 @@ void es_linear_forward(const es_linear *l, const float *x, int T, float *y,
             float *yt = y + (size_t)t * n_out;
             for (int o = 0; o < n_out; o++) yt[o] += l->bias[o];
         }
+    return ES_OK;
 }

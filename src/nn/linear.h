@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "earshot.h"
+#include "nn/gemm_i8.h"
 
 #define ES_LINEAR_TILE 256
 
@@ -25,8 +26,9 @@ typedef struct es_matrix {
 } es_matrix;
 
 typedef struct es_linear {
-    es_matrix w;     /* [n_out × n_in] */
+    es_matrix w;     /* [n_out × n_in]; empty once packed for VNNI */
     float *bias;     /* [n_out], or NULL */
+    es_i8_packed *packed;  /* int8 weights packed for the VNNI kernel */
 } es_linear;
 
 /* Allocates a zeroed float32 matrix. */
@@ -40,10 +42,17 @@ void es_matrix_row(const es_matrix *m, int r, float *dst);
 /* Bytes the weights occupy. */
 size_t es_matrix_bytes(const es_matrix *m);
 
+/* Makes the layer int8: quantizes W, and where the CPU has AVX512-VNNI
+ * packs it for the int8 kernel (the row-major copy is then dropped). */
+es_status es_linear_to_int8(es_linear *l, es_error *err);
+void es_linear_free(es_linear *l);
+/* Bytes the layer's weights occupy. */
+size_t es_linear_bytes(const es_linear *l);
+
 /* Scratch floats es_linear_forward needs for layer l (0 for float32). */
 size_t es_linear_scratch(const es_linear *l);
-/* y[T × n_out] = x[T × n_in] · Wᵀ + b. */
-void es_linear_forward(const es_linear *l, const float *x, int T, float *y,
-                       float *scratch);
+/* y[T × n_out] = x[T × n_in] · Wᵀ + b. Fails only with ES_ERR_NOMEM. */
+es_status es_linear_forward(const es_linear *l, const float *x, int T,
+                            float *y, float *scratch);
 
 #endif

@@ -166,10 +166,10 @@ static es_status quantize(es_bert_model *m, es_error *err)
     es_status s = es_matrix_quantize(&m->word_emb, err);
     for (int i = 0; !s && i < m->cfg.layers; i++) {
         es_bert_layer *ly = &m->layers[i];
-        if (!s) s = es_matrix_quantize(&ly->qkv.w, err);
-        if (!s) s = es_matrix_quantize(&ly->attn_out.w, err);
-        if (!s) s = es_matrix_quantize(&ly->ffn_in.w, err);
-        if (!s) s = es_matrix_quantize(&ly->ffn_out.w, err);
+        if (!s) s = es_linear_to_int8(&ly->qkv, err);
+        if (!s) s = es_linear_to_int8(&ly->attn_out, err);
+        if (!s) s = es_linear_to_int8(&ly->ffn_in, err);
+        if (!s) s = es_linear_to_int8(&ly->ffn_out, err);
     }
     return s;
 }
@@ -205,12 +205,6 @@ es_status es_bert_model_load(const char *dir, const es_bert_config *cfg,
     return s;
 }
 
-static void free_linear(es_linear *l)
-{
-    es_matrix_free(&l->w);
-    free(l->bias);
-}
-
 void es_bert_model_free(es_bert_model *m)
 {
     if (!m) return;
@@ -222,10 +216,10 @@ void es_bert_model_free(es_bert_model *m)
     if (m->layers)
         for (int i = 0; i < m->cfg.layers; i++) {
             es_bert_layer *ly = &m->layers[i];
-            free_linear(&ly->qkv);
-            free_linear(&ly->attn_out);
-            free_linear(&ly->ffn_in);
-            free_linear(&ly->ffn_out);
+            es_linear_free(&ly->qkv);
+            es_linear_free(&ly->attn_out);
+            es_linear_free(&ly->ffn_in);
+            es_linear_free(&ly->ffn_out);
             free(ly->ln1_g);
             free(ly->ln1_b);
             free(ly->ln2_g);
@@ -240,8 +234,8 @@ size_t es_bert_model_bytes(const es_bert_model *m)
     size_t b = es_matrix_bytes(&m->word_emb) + es_matrix_bytes(&m->pos_emb);
     for (int i = 0; i < m->cfg.layers; i++) {
         const es_bert_layer *ly = &m->layers[i];
-        b += es_matrix_bytes(&ly->qkv.w) + es_matrix_bytes(&ly->attn_out.w) +
-             es_matrix_bytes(&ly->ffn_in.w) + es_matrix_bytes(&ly->ffn_out.w);
+        b += es_linear_bytes(&ly->qkv) + es_linear_bytes(&ly->attn_out) +
+             es_linear_bytes(&ly->ffn_in) + es_linear_bytes(&ly->ffn_out);
     }
     return b;
 }
@@ -277,21 +271,26 @@ static void add_inplace(float *x, const float *y, size_t n)
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-static void run_layer(const es_bert_model *m, const es_bert_layer *ly,
-                      const es_bert_batch *b, int T, workspace *w)
+static es_status run_layer(const es_bert_model *m, const es_bert_layer *ly,
+                           const es_bert_batch *b, int T, workspace *w)
 {
     const int H = m->cfg.hidden;
     const size_t TH = (size_t)T * H;
-    es_linear_forward(&ly->qkv, w->x, T, w->qkv, w->scratch);
+    es_status s = es_linear_forward(&ly->qkv, w->x, T, w->qkv, w->scratch);
+    if (s) return s;
     attention(m, b, w->qkv, w->ctx, w->scores);
-    es_linear_forward(&ly->attn_out, w->ctx, T, w->tmp, w->scratch);
+    if ((s = es_linear_forward(&ly->attn_out, w->ctx, T, w->tmp, w->scratch)))
+        return s;
     add_inplace(w->x, w->tmp, TH);
     es_layernorm(w->x, T, H, ly->ln1_g, ly->ln1_b, m->cfg.ln_eps);
-    es_linear_forward(&ly->ffn_in, w->x, T, w->ffn, w->scratch);
+    if ((s = es_linear_forward(&ly->ffn_in, w->x, T, w->ffn, w->scratch)))
+        return s;
     es_gelu_erf(w->ffn, (size_t)T * m->cfg.intermediate);
-    es_linear_forward(&ly->ffn_out, w->ffn, T, w->tmp, w->scratch);
+    if ((s = es_linear_forward(&ly->ffn_out, w->ffn, T, w->tmp, w->scratch)))
+        return s;
     add_inplace(w->x, w->tmp, TH);
     es_layernorm(w->x, T, H, ly->ln2_g, ly->ln2_b, m->cfg.ln_eps);
+    return ES_OK;
 }
 
 static void embed_tokens(const es_bert_model *m, const es_bert_batch *b, float *x,
@@ -382,8 +381,10 @@ es_status es_bert_model_embed(const es_bert_model *m, const es_bert_batch *b,
                     "tokens", T);
     } else {
         embed_tokens(m, b, w.x, w.scratch);
-        for (int l = 0; l < c->layers; l++) run_layer(m, &m->layers[l], b, T, &w);
-        pool(m, b, w.x, out);
+        for (int l = 0; !s && l < c->layers; l++)
+            s = run_layer(m, &m->layers[l], b, T, &w);
+        if (s) es_fail(err, s, "bert: out of memory for a batch of %d tokens", T);
+        else pool(m, b, w.x, out);
     }
     free(w.x);
     free(w.qkv);
