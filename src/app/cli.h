@@ -38,5 +38,9 @@ int es_cmd_logmel(int argc, char **argv);
 void es_cmd_logmel_help(FILE *out);
 int es_cmd_features(int argc, char **argv);
 void es_cmd_features_help(FILE *out);
+int es_cmd_embed(int argc, char **argv);
+void es_cmd_embed_help(FILE *out);
+int es_cmd_models(int argc, char **argv);
+void es_cmd_models_help(FILE *out);
 
 #endif

@@ -16,6 +16,9 @@ static const es_cli_command COMMANDS[] = {
      es_cmd_logmel, es_cmd_logmel_help},
     {"features", "sound feature vectors, one row per chunk, as .npy",
      es_cmd_features, es_cmd_features_help},
+    {"embed", "text to vectors in the search space (.npy or JSON)",
+     es_cmd_embed, es_cmd_embed_help},
+    {"models", "list, download and locate models", es_cmd_models, es_cmd_models_help},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
