@@ -59,6 +59,8 @@ int main(int argc, char **argv)
     es_text_encoder *e;
     if (es_text_encoder_open(argv[1], &p, &e, &err) != ES_OK) {
         fprintf(stderr, "bert_embed: %s\n", err.message);
+        free(texts);
+        free(buf);
         return 1;
     }
     fprintf(stderr, "%s\n%s\n", es_text_encoder_describe(e), es_text_encoder_identity(e));
