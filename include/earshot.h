@@ -268,6 +268,78 @@ es_status es_models_dir(char *buf, size_t size, es_error *err);
 #define ES_MODEL_MINILM_DIR   "minilm"                 /* sentence-transformers dir */
 #define ES_MODEL_WORDVEC_FILE "wordvec/wink-sg-100d.eswv"
 
+/* ------------------------------------------------------------------- speech */
+
+/* Speech recognition: 16 kHz mono samples → timestamped segments of text.
+ * Two backends behind one interface: Whisper (whisper.cpp ggml files, any
+ * size, multilingual or .en) and PocketSphinx (Debian's en-us model, works
+ * with no download). Every transcript names the backend that made it. */
+typedef struct es_asr es_asr;
+
+typedef enum es_asr_kind {
+    ES_ASR_WHISPER = 1,
+    ES_ASR_POCKETSPHINX = 2
+} es_asr_kind;
+
+typedef struct es_asr_params {
+    int threads;                 /* 0 = all cores                            */
+    const char *language;        /* NULL or "auto" = detect; "en", "de", …   */
+    int translate;               /* Whisper: translate to English            */
+    int beam_size;               /* Whisper: 0 or 1 = greedy, else beam (5)  */
+    int timestamps;              /* Whisper: timestamp tokens (default 1)    */
+    float no_speech_threshold;   /* 0.6                                      */
+    float logprob_threshold;     /* −1.0: below → retry at higher temperature */
+    float compression_ratio_threshold; /* 2.4: above → retry                */
+    float temperature_increment; /* 0.2: fallback temperatures 0, 0.2, … 1.0 */
+    uint64_t seed;               /* sampling at temperature > 0 is seeded     */
+} es_asr_params;
+
+es_asr_params es_asr_default_params(void);
+
+/* A path: a whisper.cpp ggml file (Whisper), or a PocketSphinx model
+ * directory (acoustic model, with the .lm.bin and .dict beside it). */
+es_status es_asr_open(const char *path, const es_asr_params *params,
+                      es_asr **out, es_error *err);
+/* By name from models_dir (NULL = es_models_dir()): NULL or "auto" = Whisper
+ * (whisper-tiny, else whisper-tiny.en) when installed, else PocketSphinx
+ * when its Debian model is present, else ES_ERR_NOT_FOUND naming the
+ * install commands; "whisper-tiny", "whisper-tiny.en", "pocketsphinx"; or
+ * a path as es_asr_open. */
+es_status es_asr_open_named(const char *name, const char *models_dir,
+                            const es_asr_params *params, es_asr **out,
+                            es_error *err);
+es_asr_kind es_asr_get_kind(const es_asr *a);
+/* One line for people, e.g. "whisper tiny.en (ggml f16, 39 M params)". */
+const char *es_asr_describe(const es_asr *a);
+
+typedef struct es_asr_segment {
+    double start, end;           /* seconds from the start of the samples    */
+    char *text;                  /* UTF-8                                    */
+    float avg_logprob;           /* mean token log-probability (0 if n/a)    */
+    float no_speech_prob;        /* Whisper's <|nospeech|> probability       */
+    int32_t *tokens;             /* Whisper token ids (text and timestamps)  */
+    int n_tokens;
+} es_asr_segment;
+
+typedef struct es_transcript {
+    es_asr_segment *segments;
+    size_t n_segments;
+    char language[16];           /* detected or given, "" if unknown         */
+    char backend[128];           /* es_asr_describe of the backend           */
+} es_transcript;
+
+/* Transcribes n samples of 16 kHz mono audio of any length (long audio is
+ * processed window by window in bounded memory). */
+es_status es_asr_transcribe(es_asr *a, const float *samples, size_t n,
+                            es_transcript **out, es_error *err);
+void es_transcript_free(es_transcript *t);
+void es_asr_free(es_asr *a);
+
+#define ES_MODEL_WHISPER_TINY_FILE    "whisper-tiny/ggml-tiny.bin"
+#define ES_MODEL_WHISPER_TINY_EN_FILE "whisper-tiny.en/ggml-tiny.en.bin"
+/* Debian's pocketsphinx-en-us acoustic model directory. */
+#define ES_POCKETSPHINX_MODEL_DIR "/usr/share/pocketsphinx/model/en-us/en-us"
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,8 @@ PKGS=(
   libkissfft-dev libopenblas-dev libsqlite3-dev libcmocka-dev
   # text models: Unicode (NFD, case), JSON (configs, safetensors headers)
   libutf8proc-dev libcjson-dev
+  # speech: zlib (Whisper fallback rule), PocketSphinx + its en-us model (offline ASR)
+  zlib1g-dev libpocketsphinx-dev pocketsphinx-en-us
   # `earshot models pull`: HTTPS downloads and sha256
   libcurl4-openssl-dev libssl-dev ca-certificates
   # NumPy/PyTorch references used by the tests (Debian's /usr/bin/python3)
