@@ -120,7 +120,7 @@ es_status es_asr_transcribe(es_asr *a, const float *samples, size_t n,
     *out = NULL;
     es_status s = a->b.transcribe(a->b.impl, samples, n, out, err);
     if (s == ES_OK && *out)
-        snprintf((*out)->backend, sizeof (*out)->backend, "%s", a->b.describe);
+        snprintf((*out)->backend, sizeof (*out)->backend, "%.127s", a->b.describe);
     return s;
 }
 
