@@ -79,6 +79,15 @@ size_t es_matrix_bytes(const es_matrix *m)
 
 es_status es_linear_to_int8(es_linear *l, es_error *err)
 {
+    if (l->fpacked) {   /* back to row-major first */
+        es_status s = es_matrix_alloc(&l->w, l->fpacked->n_out, l->fpacked->n_in, err);
+        if (s) return s;
+        for (int r = 0; r < l->w.rows; r++)
+            es_f32_packed_row(l->fpacked, r, l->w.f + (size_t)r * l->w.cols);
+        es_f32_packed_free(l->fpacked);
+        free(l->fpacked);
+        l->fpacked = NULL;
+    }
     es_status s = es_matrix_quantize(&l->w, err);
     if (s || l->packed || !es_i8_vnni_usable()) return s;
     l->packed = calloc(1, sizeof *l->packed);
@@ -96,6 +105,23 @@ es_status es_linear_to_int8(es_linear *l, es_error *err)
     return ES_OK;
 }
 
+es_status es_linear_finalize(es_linear *l, int int8, es_error *err)
+{
+    if (int8) return es_linear_to_int8(l, err);
+    if (!l->w.f || l->fpacked || !es_f32_avx512_usable()) return ES_OK;
+    l->fpacked = calloc(1, sizeof *l->fpacked);
+    if (!l->fpacked) return es_fail(err, ES_ERR_NOMEM, "out of memory");
+    es_status s = es_f32_pack(l->w.f, l->w.rows, l->w.cols, l->fpacked, err);
+    if (s) {
+        free(l->fpacked);
+        l->fpacked = NULL;
+        return s;
+    }
+    free(l->w.f);
+    l->w.f = NULL;
+    return ES_OK;
+}
+
 void es_linear_free(es_linear *l)
 {
     if (!l) return;
@@ -103,11 +129,15 @@ void es_linear_free(es_linear *l)
     free(l->bias);
     if (l->packed) es_i8_packed_free(l->packed);
     free(l->packed);
+    if (l->fpacked) es_f32_packed_free(l->fpacked);
+    free(l->fpacked);
     memset(l, 0, sizeof *l);
 }
 
 size_t es_linear_bytes(const es_linear *l)
 {
+    if (l->fpacked)
+        return (size_t)l->fpacked->panels * 16 * (size_t)l->fpacked->n_in * sizeof(float);
     if (!l->packed) return es_matrix_bytes(&l->w);
     const es_i8_packed *p = l->packed;
     return (size_t)p->panels * 16 * ((size_t)p->k4 + 8);
@@ -115,7 +145,8 @@ size_t es_linear_bytes(const es_linear *l)
 
 size_t es_linear_scratch(const es_linear *l)
 {
-    return l->w.f || l->packed ? 0 : (size_t)ES_LINEAR_TILE * (size_t)l->w.cols;
+    return l->w.f || l->packed || l->fpacked ? 0
+                                             : (size_t)ES_LINEAR_TILE * (size_t)l->w.cols;
 }
 
 es_status es_linear_forward(const es_linear *l, const float *x, int T,
@@ -124,6 +155,10 @@ es_status es_linear_forward(const es_linear *l, const float *x, int T,
     const int n_out = l->w.rows, n_in = l->w.cols;
     if (T <= 0) return ES_OK;
     if (l->packed) return es_i8_gemm(l->packed, x, T, l->bias, y);
+    if (l->fpacked) {
+        es_f32_gemm(l->fpacked, x, T, l->bias, y);
+        return ES_OK;
+    }
     if (l->w.f) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n_out, n_in,
                     1.0f, x, n_in, l->w.f, n_in, 0.0f, y, n_out);

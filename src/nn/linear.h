@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "earshot.h"
+#include "nn/gemm_f32.h"
 #include "nn/gemm_i8.h"
 
 #define ES_LINEAR_TILE 256
@@ -29,6 +30,7 @@ typedef struct es_linear {
     es_matrix w;     /* [n_out × n_in]; empty once packed for VNNI */
     float *bias;     /* [n_out], or NULL */
     es_i8_packed *packed;  /* int8 weights packed for the VNNI kernel */
+    es_f32_packed *fpacked; /* f32 weights packed for the AVX-512 kernel */
 } es_linear;
 
 /* Allocates a zeroed float32 matrix. */
@@ -42,6 +44,10 @@ void es_matrix_row(const es_matrix *m, int r, float *dst);
 /* Bytes the weights occupy. */
 size_t es_matrix_bytes(const es_matrix *m);
 
+/* Prepares a loaded layer for inference: int8 → es_linear_to_int8; else,
+ * on CPUs with AVX-512, packs the f32 weights once for gemm_f32.c (the
+ * row-major copy is then dropped). Call once after loading. */
+es_status es_linear_finalize(es_linear *l, int int8, es_error *err);
 /* Makes the layer int8: quantizes W, and where the CPU has AVX512-VNNI
  * packs it for the int8 kernel (the row-major copy is then dropped). */
 es_status es_linear_to_int8(es_linear *l, es_error *err);

@@ -92,6 +92,11 @@ def main():
             off.mean() < 0.9, f"(mean {off.mean():.3f}, max {off.max():.3f})")
     got = c_embed(d, tf, os.path.join(tmp, "f32.npy"))
     compare(c, "minilm f32", got, ref, F32_MIN_COS)
+    # The OpenBLAS path (CPUs without AVX-512) gives the same vectors.
+    os.environ["EARSHOT_NO_AVX512"] = "1"
+    compare(c, "minilm f32 through OpenBLAS (EARSHOT_NO_AVX512=1)",
+            c_embed(d, tf, os.path.join(tmp, "f32blas.npy")), ref, F32_MIN_COS)
+    del os.environ["EARSHOT_NO_AVX512"]
     got2 = c_embed(d, tf, os.path.join(tmp, "f32t2.npy"), "--threads", "2", "--batch-tokens", "300")
     c.check("batching and threads do not change vectors (max abs ≤ 1e-5)",
             np.abs(got2 - got).max() <= 1e-5, f"({np.abs(got2 - got).max():.2e})")

@@ -1,6 +1,7 @@
 /* test_linear.c — the dense layer in its three forms against a direct
  * double-precision product: float32 (sgemm), int8 weight-only (dequantized
- * tiles), and the AVX512-VNNI int8 kernel (activations quantized per row),
+ * tiles), the AVX-512 f32 kernel on weights packed at load, and the
+ * AVX512-VNNI int8 kernel (activations quantized per row),
  * on shapes that are not multiples of the kernel's blocks. The VNNI part is
  * checked exactly: its result must equal the product of the quantized
  * operands, computed here independently. */
@@ -59,6 +60,23 @@ static void check_shape(int n_out, int n_in, int T)
         if (fabs(y[i] - ref[i]) > 1e-4 * (1 + fabs(ref[i])))
             fail_msg("f32 %dx%d T=%d: y[%d]=%g ref %g", n_out, n_in, T, i, y[i], ref[i]);
 
+    /* f32 packed once (AVX-512 kernel): same product */
+    if (es_f32_avx512_usable()) {
+        es_f32_packed fp;
+        assert_int_equal(es_f32_pack(l.w.f, n_out, n_in, &fp, NULL), ES_OK);
+        for (int r = 0; r < n_out; r += 7) {   /* the packing round-trips */
+            float row[128];
+            es_f32_packed_row(&fp, r, row);
+            assert_memory_equal(row, l.w.f + (size_t)r * n_in, sizeof(float) * n_in);
+        }
+        es_f32_gemm(&fp, x, T, l.bias, y);
+        for (int i = 0; i < T * n_out; i++)
+            if (fabs(y[i] - ref[i]) > 1e-4 * (1 + fabs(ref[i])))
+                fail_msg("f32 packed %dx%d T=%d: y[%d]=%g ref %g", n_out, n_in, T, i,
+                         y[i], ref[i]);
+        es_f32_packed_free(&fp);
+    }
+
     /* int8 weight-only: exact w.r.t. the dequantized weights */
     es_matrix_quantize(&l.w, NULL);
     float *deq = malloc(sizeof(float) * n_out * n_in);
@@ -105,7 +123,7 @@ static void test_shapes(void **state)
     (void)state;
     static const int outs[] = {1, 15, 16, 17, 40, 300};
     static const int ins[] = {1, 3, 4, 5, 17, 64, 97};
-    static const int Ts[] = {1, 7, 8, 9, 20};
+    static const int Ts[] = {1, 2, 5, 6, 7, 8, 9, 20, 61, 130};
     for (size_t a = 0; a < sizeof outs / sizeof *outs; a++)
         for (size_t b = 0; b < sizeof ins / sizeof *ins; b++)
             for (size_t c = 0; c < sizeof Ts / sizeof *Ts; c++)
@@ -123,6 +141,22 @@ static void test_to_int8_packs_when_vnni(void **state)
     assert_true(es_linear_bytes(&l) * 3 < f32);   /* ≥ 3× smaller */
     if (es_i8_vnni_usable()) assert_non_null(l.packed);
     else assert_null(l.packed);
+    es_linear_free(&l);
+    /* f32 finalize packs for the AVX-512 kernel; to_int8 afterwards works */
+    make(&l, 40, 24, &s);
+    float x[3 * 24], y1[3 * 40], y2[3 * 40];
+    for (int i = 0; i < 3 * 24; i++) x[i] = frand(&s);
+    assert_int_equal(es_linear_forward(&l, x, 3, y1, NULL), ES_OK);
+    assert_int_equal(es_linear_finalize(&l, 0, NULL), ES_OK);
+    assert_true(es_f32_avx512_usable() ? l.fpacked != NULL : l.fpacked == NULL);
+    assert_int_equal(es_linear_forward(&l, x, 3, y2, NULL), ES_OK);
+    for (int i = 0; i < 3 * 40; i++) assert_true(fabsf(y1[i] - y2[i]) < 1e-4f);
+    assert_int_equal(es_linear_to_int8(&l, NULL), ES_OK);
+    assert_null(l.fpacked);
+    float *scr = malloc(sizeof(float) * ES_LINEAR_TILE * 24);
+    assert_int_equal(es_linear_forward(&l, x, 3, y2, scr), ES_OK);
+    for (int i = 0; i < 3 * 40; i++) assert_true(fabsf(y1[i] - y2[i]) < 0.05f);
+    free(scr);
     es_linear_free(&l);
     if (!es_i8_vnni_usable())
         printf("note: this CPU has no AVX512-VNNI; only the weight-only int8 "

@@ -161,15 +161,17 @@ static es_status load_embeddings(const loader *L, es_bert_model *m, es_error *er
     return s;
 }
 
-static es_status quantize(es_bert_model *m, es_error *err)
+/* Packs (f32) or quantizes (int8) every dense layer once; with int8 the
+ * word embeddings become int8 rows too. */
+static es_status finalize(es_bert_model *m, int int8, es_error *err)
 {
-    es_status s = es_matrix_quantize(&m->word_emb, err);
+    es_status s = int8 ? es_matrix_quantize(&m->word_emb, err) : ES_OK;
     for (int i = 0; !s && i < m->cfg.layers; i++) {
         es_bert_layer *ly = &m->layers[i];
-        if (!s) s = es_linear_to_int8(&ly->qkv, err);
-        if (!s) s = es_linear_to_int8(&ly->attn_out, err);
-        if (!s) s = es_linear_to_int8(&ly->ffn_in, err);
-        if (!s) s = es_linear_to_int8(&ly->ffn_out, err);
+        if (!s) s = es_linear_finalize(&ly->qkv, int8, err);
+        if (!s) s = es_linear_finalize(&ly->attn_out, int8, err);
+        if (!s) s = es_linear_finalize(&ly->ffn_in, int8, err);
+        if (!s) s = es_linear_finalize(&ly->ffn_out, int8, err);
     }
     return s;
 }
@@ -200,7 +202,7 @@ es_status es_bert_model_load(const char *dir, const es_bert_config *cfg,
     for (int i = 0; !s && i < cfg->layers; i++)
         s = load_layer(&L, cfg, i, &m->layers[i], err);
     es_safetensors_close(st);
-    if (!s && int8) s = quantize(m, err);
+    if (!s) s = finalize(m, int8, err);
     if (s) es_bert_model_free(m);
     return s;
 }
