@@ -500,41 +500,41 @@ static int mirror_find(const char *from, const es_catalog_model *m, const es_cat
 static es_status copy_file(const char *src, const char *dst, es_error *err)
 {
     FILE *in = fopen(src, "rb");
-    if (!in) return es_models_fail(err, ES_ERR_IO, "cannot read %s: %s", src, strerror(errno));
+    if (!in) return es_fail(err, ES_ERR_IO, "cannot read %s: %s", src, strerror(errno));
     int fd = open(dst, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0 || ftruncate(fd, 0) != 0) {
         int e = errno;
         if (fd >= 0) close(fd);
         fclose(in);
         if (e == EWOULDBLOCK)
-            return es_models_fail(err, ES_ERR_IO,
+            return es_fail(err, ES_ERR_IO,
                                   "another earshot is writing %s; wait for it to finish", dst);
-        return es_models_fail(err, ES_ERR_IO, "cannot write %s: %s", dst, strerror(e));
+        return es_fail(err, ES_ERR_IO, "cannot write %s: %s", dst, strerror(e));
     }
     FILE *out = fdopen(fd, "wb");
     if (!out) {
         int e = errno;
         close(fd);
         fclose(in);
-        return es_models_fail(err, ES_ERR_IO, "cannot write %s: %s", dst, strerror(e));
+        return es_fail(err, ES_ERR_IO, "cannot write %s: %s", dst, strerror(e));
     }
     enum { BUF = 1 << 20 };
     char *buf = malloc(BUF);
     es_status s = ES_OK;
-    if (!buf) s = es_models_fail(err, ES_ERR_NOMEM, "out of memory copying %s", src);
+    if (!buf) s = es_fail(err, ES_ERR_NOMEM, "out of memory copying %s", src);
     size_t got;
     while (s == ES_OK && (got = fread(buf, 1, BUF, in)) > 0)
         if (fwrite(buf, 1, got, out) != got)
-            s = es_models_fail(err, ES_ERR_IO, "cannot write %s: %s", dst, strerror(errno));
-    if (s == ES_OK && ferror(in)) s = es_models_fail(err, ES_ERR_IO, "read error in %s", src);
+            s = es_fail(err, ES_ERR_IO, "cannot write %s: %s", dst, strerror(errno));
+    if (s == ES_OK && ferror(in)) s = es_fail(err, ES_ERR_IO, "read error in %s", src);
     free(buf);
     fclose(in);
     if (fflush(out) != 0 && s == ES_OK)
-        s = es_models_fail(err, ES_ERR_IO, "cannot write %s: %s", dst, strerror(errno));
+        s = es_fail(err, ES_ERR_IO, "cannot write %s: %s", dst, strerror(errno));
     if (s == ES_OK) fsync(fd);
     else unlink(dst);   /* still locked: a failed copy leaves nothing */
     if (fclose(out) != 0 && s == ES_OK)
-        s = es_models_fail(err, ES_ERR_IO, "cannot write %s: %s", dst, strerror(errno));
+        s = es_fail(err, ES_ERR_IO, "cannot write %s: %s", dst, strerror(errno));
     return s;
 }
 

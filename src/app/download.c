@@ -51,7 +51,7 @@ es_download_opts es_download_default_opts(void)
 es_status es_download_global_init(es_error *err)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return es_models_fail(err, ES_ERR_INTERNAL, "libcurl failed to initialise");
+        return es_fail(err, ES_ERR_INTERNAL, "libcurl failed to initialise");
     return ES_OK;
 }
 
@@ -289,33 +289,33 @@ es_status es_download_to_part(const char *url, const char *part_path,
 
     int fd = open(part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
-        return es_models_fail(err, ES_ERR_IO, "cannot write %s: %s", part_path, strerror(errno));
+        return es_fail(err, ES_ERR_IO, "cannot write %s: %s", part_path, strerror(errno));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         close(fd);
         if (e == EWOULDBLOCK)
-            return es_models_fail(err, ES_ERR_IO,
+            return es_fail(err, ES_ERR_IO,
                                   "another earshot is downloading into %s; wait for it to "
                                   "finish",
                                   part_path);
-        return es_models_fail(err, ES_ERR_IO, "cannot lock %s: %s", part_path, strerror(e));
+        return es_fail(err, ES_ERR_IO, "cannot lock %s: %s", part_path, strerror(e));
     }
     if (o.restart && ftruncate(fd, 0) != 0) {
         int e = errno;
         close(fd);
-        return es_models_fail(err, ES_ERR_IO, "cannot truncate %s: %s", part_path, strerror(e));
+        return es_fail(err, ES_ERR_IO, "cannot truncate %s: %s", part_path, strerror(e));
     }
     FILE *f = fdopen(fd, "r+b");
     if (!f) {
         int e = errno;
         close(fd);
-        return es_models_fail(err, ES_ERR_IO, "cannot write %s: %s", part_path, strerror(e));
+        return es_fail(err, ES_ERR_IO, "cannot write %s: %s", part_path, strerror(e));
     }
 
     CURL *curl = curl_easy_init();
     if (!curl) {
         fclose(f);
-        return es_models_fail(err, ES_ERR_INTERNAL, "libcurl: cannot create a handle");
+        return es_fail(err, ES_ERR_INTERNAL, "libcurl: cannot create a handle");
     }
     char ua[64];
     snprintf(ua, sizeof ua, "earshot/%s", es_version());
@@ -333,7 +333,7 @@ es_status es_download_to_part(const char *url, const char *part_path,
     for (int attempt = 0;; attempt++) {
         struct stat sb;
         if (fstat(fd, &sb) != 0) {
-            st = es_models_fail(err, ES_ERR_IO, "%s: %s", part_path, strerror(errno));
+            st = es_fail(err, ES_ERR_IO, "%s: %s", part_path, strerror(errno));
             break;
         }
         int64_t have = (int64_t)sb.st_size;
@@ -342,7 +342,7 @@ es_status es_download_to_part(const char *url, const char *part_path,
                          "starting over\n",
                     prog.label, (long long)o.expected_size);
             if (ftruncate(fd, 0) != 0) {
-                st = es_models_fail(err, ES_ERR_IO, "%s: %s", part_path, strerror(errno));
+                st = es_fail(err, ES_ERR_IO, "%s: %s", part_path, strerror(errno));
                 break;
             }
             have = 0;
@@ -350,7 +350,7 @@ es_status es_download_to_part(const char *url, const char *part_path,
         res->bytes = have;
         if (o.expected_size > 0 && have == o.expected_size) break;   /* complete already */
         if (fseeko(f, have, SEEK_SET) != 0) {
-            st = es_models_fail(err, ES_ERR_IO, "%s: %s", part_path, strerror(errno));
+            st = es_fail(err, ES_ERR_IO, "%s: %s", part_path, strerror(errno));
             break;
         }
 
@@ -416,7 +416,7 @@ es_status es_download_to_part(const char *url, const char *part_path,
 
         if (x.write_errno || !flush_ok) {
             progress_break_line(&prog);
-            st = es_models_fail(err, ES_ERR_IO, "cannot write %s: %s", part_path,
+            st = es_fail(err, ES_ERR_IO, "cannot write %s: %s", part_path,
                                 strerror(x.write_errno ? x.write_errno : errno));
             break;
         }
@@ -426,11 +426,11 @@ es_status es_download_to_part(const char *url, const char *part_path,
                          "range; starting over\n",
                     prog.label);
             if (ftruncate(fd, 0) != 0) {
-                st = es_models_fail(err, ES_ERR_IO, "%s: %s", part_path, strerror(errno));
+                st = es_fail(err, ES_ERR_IO, "%s: %s", part_path, strerror(errno));
                 break;
             }
             if (attempt < o.retries) continue;
-            st = es_models_fail(err, ES_ERR_IO, "%s: the server does not resume correctly",
+            st = es_fail(err, ES_ERR_IO, "%s: the server does not resume correctly",
                                 url);
             break;
         }
@@ -459,7 +459,7 @@ es_status es_download_to_part(const char *url, const char *part_path,
                 sleep(delay);
                 continue;
             }
-            st = es_models_fail(err, code == 404 ? ES_ERR_NOT_FOUND : ES_ERR_IO,
+            st = es_fail(err, code == 404 ? ES_ERR_NOT_FOUND : ES_ERR_IO,
                                 "HTTP %ld%s for %s", code,
                                 code == 404   ? " (not found)"
                                 : code == 401 ? " (unauthorised)"
@@ -471,7 +471,7 @@ es_status es_download_to_part(const char *url, const char *part_path,
         if (is_connect_failure(c) ||
             (c == CURLE_OPERATION_TIMEDOUT && code == 0 && x.written == 0)) {
             res->unreachable = 1;
-            st = es_models_fail(err, ES_ERR_IO, "cannot reach %s (%s)", res->host, why);
+            st = es_fail(err, ES_ERR_IO, "cannot reach %s (%s)", res->host, why);
             break;
         }
         if (is_dropped(c) && attempt < o.retries) {
@@ -486,14 +486,14 @@ es_status es_download_to_part(const char *url, const char *part_path,
             es_models_human_size(now, a, sizeof a);
             es_models_human_size(o.expected_size, b, sizeof b);
             res->interrupted = 1;
-            st = es_models_fail(err, ES_ERR_IO,
+            st = es_fail(err, ES_ERR_IO,
                                 "download of %s was interrupted after %s of %s (%s); the "
                                 "partial file is kept as %s: run the same command again to "
                                 "resume it",
                                 url, a, b, why, part_path);
             break;
         }
-        st = es_models_fail(err, ES_ERR_IO, "download of %s failed: %s", url, why);
+        st = es_fail(err, ES_ERR_IO, "download of %s failed: %s", url, why);
         break;
     }
     curl_easy_cleanup(curl);

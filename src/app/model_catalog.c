@@ -242,9 +242,9 @@ es_status es_catalog_parse(es_catalog *cat, const char *text, size_t len, const 
     memset(cat, 0, sizeof *cat);
     snprintf(cat->origin, sizeof cat->origin, "%s", origin);
     if (len > MAX_CATALOG_BYTES)
-        return es_models_fail(err, ES_ERR_FORMAT, "%s: catalog is larger than 1 MiB", origin);
+        return es_fail(err, ES_ERR_FORMAT, "%s: catalog is larger than 1 MiB", origin);
     if (memchr(text, '\0', len))
-        return es_models_fail(err, ES_ERR_FORMAT, "%s: catalog contains a NUL byte", origin);
+        return es_fail(err, ES_ERR_FORMAT, "%s: catalog contains a NUL byte", origin);
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (root && end) {
@@ -260,7 +260,7 @@ es_status es_catalog_parse(es_catalog *cat, const char *text, size_t len, const 
         size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
         size_t line, col;
         line_col(text, at, &line, &col);
-        return es_models_fail(err, ES_ERR_FORMAT,
+        return es_fail(err, ES_ERR_FORMAT,
                               "%s: not valid JSON (line %zu, column %zu); the catalog format "
                               "is described in docs/MODELS.md",
                               origin, line, col);
@@ -268,27 +268,27 @@ es_status es_catalog_parse(es_catalog *cat, const char *text, size_t len, const 
     cat->json = root;
     const char *why = NULL, *dup = NULL;
     if (!cJSON_IsObject(root))
-        return es_models_fail(err, ES_ERR_FORMAT,
+        return es_fail(err, ES_ERR_FORMAT,
                               "%s: the catalog must be a JSON object with a \"models\" array",
                               origin);
     if (has_duplicate_keys(root, &dup))
-        return es_models_fail(err, ES_ERR_FORMAT, "%s: key \"%s\" appears twice", origin, dup);
+        return es_fail(err, ES_ERR_FORMAT, "%s: key \"%s\" appears twice", origin, dup);
     const char *uk = unknown_key(root, TOP_KEYS);
     if (uk)
-        return es_models_fail(err, ES_ERR_FORMAT,
+        return es_fail(err, ES_ERR_FORMAT,
                               "%s: unknown key \"%.64s\" at the top level (known: version, "
                               "models, comment)",
                               origin, uk);
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
     if (ver && !(cJSON_IsNumber(ver) && ver->valuedouble == 1.0))
-        return es_models_fail(err, ES_ERR_FORMAT,
+        return es_fail(err, ES_ERR_FORMAT,
                               "%s: \"version\" must be 1 (this earshot reads version 1)", origin);
     const cJSON *models = cJSON_GetObjectItemCaseSensitive(root, "models");
     if (!cJSON_IsArray(models))
-        return es_models_fail(err, ES_ERR_FORMAT, "%s: \"models\" must be an array", origin);
+        return es_fail(err, ES_ERR_FORMAT, "%s: \"models\" must be an array", origin);
     int n_models = cJSON_GetArraySize(models);
     if (n_models < 1 || n_models > MAX_MODELS)
-        return es_models_fail(err, ES_ERR_FORMAT, "%s: \"models\" must hold 1 to %d models",
+        return es_fail(err, ES_ERR_FORMAT, "%s: \"models\" must hold 1 to %d models",
                               origin, MAX_MODELS);
 
     size_t total_files = 0;
@@ -304,7 +304,7 @@ es_status es_catalog_parse(es_catalog *cat, const char *text, size_t len, const 
     es_catalog_file *of = calloc(total_files ? total_files : 1, sizeof *of);
     cat->owned_models = om;
     cat->owned_files = of;
-    if (!om || !of) return es_models_fail(err, ES_ERR_NOMEM, "out of memory reading %s", origin);
+    if (!om || !of) return es_fail(err, ES_ERR_NOMEM, "out of memory reading %s", origin);
 
     size_t fi = 0;
     int mi = 0;
@@ -313,12 +313,12 @@ es_status es_catalog_parse(es_catalog *cat, const char *text, size_t len, const 
         char where[96];
         snprintf(where, sizeof where, "models[%d]", mi);
         if (!cJSON_IsObject(m))
-            return es_models_fail(err, ES_ERR_FORMAT, "%s: %s must be an object", origin, where);
+            return es_fail(err, ES_ERR_FORMAT, "%s: %s must be an object", origin, where);
         if (has_duplicate_keys(m, &dup))
-            return es_models_fail(err, ES_ERR_FORMAT, "%s: %s: key \"%.64s\" appears twice",
+            return es_fail(err, ES_ERR_FORMAT, "%s: %s: key \"%.64s\" appears twice",
                                   origin, where, dup);
         if ((uk = unknown_key(m, MODEL_KEYS)))
-            return es_models_fail(err, ES_ERR_FORMAT,
+            return es_fail(err, ES_ERR_FORMAT,
                                   "%s: %s: unknown key \"%.64s\" (known: name, dir, "
                                   "description, source, files)",
                                   origin, where, uk);
@@ -326,34 +326,34 @@ es_status es_catalog_parse(es_catalog *cat, const char *text, size_t len, const 
         cm->name = get_text(m, "name", 1, MAX_NAME + 1, &why);
         if (!why) why = bad_name(cm->name);
         if (why)
-            return es_models_fail(err, ES_ERR_FORMAT, "%s: %s.name %s", origin, where, why);
+            return es_fail(err, ES_ERR_FORMAT, "%s: %s.name %s", origin, where, why);
         snprintf(where, sizeof where, "model \"%s\"", cm->name);
         cm->dir = get_text(m, "dir", 0, MAX_PATH_LEN + 1, &why);
-        if (why) return es_models_fail(err, ES_ERR_FORMAT, "%s: %s: dir %s", origin, where, why);
+        if (why) return es_fail(err, ES_ERR_FORMAT, "%s: %s: dir %s", origin, where, why);
         if (!cm->dir) cm->dir = cm->name;
         if ((why = bad_relative_path(cm->dir)))
-            return es_models_fail(err, ES_ERR_FORMAT, "%s: %s: dir \"%s\" %s", origin, where,
+            return es_fail(err, ES_ERR_FORMAT, "%s: %s: dir \"%s\" %s", origin, where,
                                   cm->dir, why);
         if (!strcmp(cm->dir, "wordvec") || !strncmp(cm->dir, "wordvec/", 8))
-            return es_models_fail(err, ES_ERR_FORMAT,
+            return es_fail(err, ES_ERR_FORMAT,
                                   "%s: %s: dir \"wordvec\" is reserved for the word vectors",
                                   origin, where);
         cm->description = get_text(m, "description", 0, MAX_TEXT, &why);
         if (why)
-            return es_models_fail(err, ES_ERR_FORMAT, "%s: %s: description %s", origin, where,
+            return es_fail(err, ES_ERR_FORMAT, "%s: %s: description %s", origin, where,
                                   why);
         if (!cm->description) cm->description = "";
         cm->source = get_text(m, "source", 0, MAX_TEXT, &why);
         if (why)
-            return es_models_fail(err, ES_ERR_FORMAT, "%s: %s: source %s", origin, where, why);
+            return es_fail(err, ES_ERR_FORMAT, "%s: %s: source %s", origin, where, why);
         if (!cm->source) cm->source = "";
         for (int j = 0; j < mi; j++) {
             if (!strcmp(om[j].name, cm->name))
-                return es_models_fail(err, ES_ERR_FORMAT, "%s: two models are named \"%s\"",
+                return es_fail(err, ES_ERR_FORMAT, "%s: two models are named \"%s\"",
                                       origin, cm->name);
             if (!strcmp(om[j].dir, cm->dir) || path_is_prefix_dir(om[j].dir, cm->dir) ||
                 path_is_prefix_dir(cm->dir, om[j].dir))
-                return es_models_fail(err, ES_ERR_FORMAT,
+                return es_fail(err, ES_ERR_FORMAT,
                                       "%s: models \"%s\" and \"%s\" would share the directory "
                                       "\"%s\"",
                                       origin, om[j].name, cm->name, cm->dir);
@@ -361,11 +361,11 @@ es_status es_catalog_parse(es_catalog *cat, const char *text, size_t len, const 
 
         const cJSON *files = cJSON_GetObjectItemCaseSensitive(m, "files");
         if (!cJSON_IsArray(files))
-            return es_models_fail(err, ES_ERR_FORMAT, "%s: %s: \"files\" must be an array",
+            return es_fail(err, ES_ERR_FORMAT, "%s: %s: \"files\" must be an array",
                                   origin, where);
         int nf = cJSON_GetArraySize(files);
         if (nf < 1 || nf > MAX_FILES)
-            return es_models_fail(err, ES_ERR_FORMAT, "%s: %s: \"files\" must hold 1 to %d files",
+            return es_fail(err, ES_ERR_FORMAT, "%s: %s: \"files\" must hold 1 to %d files",
                                   origin, where, MAX_FILES);
         cm->files = &of[fi];
         cm->n_files = (size_t)nf;
@@ -376,32 +376,32 @@ es_status es_catalog_parse(es_catalog *cat, const char *text, size_t len, const 
             char fw[160];
             snprintf(fw, sizeof fw, "%s: files[%d]", where, k);
             if (!cJSON_IsObject(f))
-                return es_models_fail(err, ES_ERR_FORMAT, "%s: %s must be an object", origin, fw);
+                return es_fail(err, ES_ERR_FORMAT, "%s: %s must be an object", origin, fw);
             if (has_duplicate_keys(f, &dup))
-                return es_models_fail(err, ES_ERR_FORMAT, "%s: %s: key \"%.64s\" appears twice",
+                return es_fail(err, ES_ERR_FORMAT, "%s: %s: key \"%.64s\" appears twice",
                                       origin, fw, dup);
             if ((uk = unknown_key(f, FILE_KEYS)))
-                return es_models_fail(err, ES_ERR_FORMAT,
+                return es_fail(err, ES_ERR_FORMAT,
                                       "%s: %s: unknown key \"%.64s\" (known: path, url, size, "
                                       "sha256, optional)",
                                       origin, fw, uk);
             es_catalog_file *cf = &of[fi];
             cf->path = get_text(f, "path", 1, MAX_PATH_LEN + 1, &why);
-            if (why) return es_models_fail(err, ES_ERR_FORMAT, "%s: %s.path %s", origin, fw, why);
+            if (why) return es_fail(err, ES_ERR_FORMAT, "%s: %s.path %s", origin, fw, why);
             if ((why = bad_relative_path(cf->path)))
-                return es_models_fail(err, ES_ERR_FORMAT, "%s: %s.path \"%s\" %s", origin, fw,
+                return es_fail(err, ES_ERR_FORMAT, "%s: %s.path \"%s\" %s", origin, fw,
                                       cf->path, why);
             for (size_t j = 0; j < (size_t)k; j++)
                 if (!strcmp(cm->files[j].path, cf->path) ||
                     path_is_prefix_dir(cm->files[j].path, cf->path) ||
                     path_is_prefix_dir(cf->path, cm->files[j].path))
-                    return es_models_fail(err, ES_ERR_FORMAT,
+                    return es_fail(err, ES_ERR_FORMAT,
                                           "%s: %s: files \"%s\" and \"%s\" collide", origin,
                                           where, cm->files[j].path, cf->path);
             cf->url = get_text(f, "url", 1, MAX_URL + 1, &why);
-            if (why) return es_models_fail(err, ES_ERR_FORMAT, "%s: %s.url %s", origin, fw, why);
+            if (why) return es_fail(err, ES_ERR_FORMAT, "%s: %s.url %s", origin, fw, why);
             if ((why = bad_url(cf->url)))
-                return es_models_fail(err, ES_ERR_FORMAT, "%s: %s.url %s", origin, fw, why);
+                return es_fail(err, ES_ERR_FORMAT, "%s: %s.url %s", origin, fw, why);
 
             const cJSON *size = cJSON_GetObjectItemCaseSensitive(f, "size");
             cf->size = -1;
@@ -409,7 +409,7 @@ es_status es_catalog_parse(es_catalog *cat, const char *text, size_t len, const 
                 double d = cJSON_IsNumber(size) ? size->valuedouble : -1.0;
                 if (!cJSON_IsNumber(size) || !(d >= 0.0) || d > 9007199254740992.0 ||
                     d != (double)(int64_t)d)
-                    return es_models_fail(err, ES_ERR_FORMAT,
+                    return es_fail(err, ES_ERR_FORMAT,
                                           "%s: %s.size must be a whole number of bytes (or "
                                           "null when unknown)",
                                           origin, fw);
@@ -419,7 +419,7 @@ es_status es_catalog_parse(es_catalog *cat, const char *text, size_t len, const 
             cf->sha256 = NULL;
             if (sha && !cJSON_IsNull(sha)) {
                 if (!cJSON_IsString(sha) || !es_sha256_hex_valid(sha->valuestring))
-                    return es_models_fail(err, ES_ERR_FORMAT,
+                    return es_fail(err, ES_ERR_FORMAT,
                                           "%s: %s.sha256 must be 64 hex digits (or null when "
                                           "the file is unpinned)",
                                           origin, fw);
@@ -429,7 +429,7 @@ es_status es_catalog_parse(es_catalog *cat, const char *text, size_t len, const 
             }
             const cJSON *opt = cJSON_GetObjectItemCaseSensitive(f, "optional");
             if (opt && !cJSON_IsBool(opt))
-                return es_models_fail(err, ES_ERR_FORMAT,
+                return es_fail(err, ES_ERR_FORMAT,
                                       "%s: %s.optional must be true or false", origin, fw);
             cf->optional = opt && cJSON_IsTrue(opt);
             fi++;
@@ -438,7 +438,7 @@ es_status es_catalog_parse(es_catalog *cat, const char *text, size_t len, const 
         int required = 0;
         for (size_t j = 0; j < cm->n_files; j++) required += !cm->files[j].optional;
         if (!required)
-            return es_models_fail(err, ES_ERR_FORMAT,
+            return es_fail(err, ES_ERR_FORMAT,
                                   "%s: %s: every file is optional; at least one must be required",
                                   origin, where);
         mi++;
@@ -466,7 +466,7 @@ es_status es_catalog_load(es_catalog *cat, es_error *err)
     es_status s = es_models_read_small_file(path, MAX_CATALOG_BYTES, &text, &len, &e);
     if (s != ES_OK) {
         snprintf(cat->origin, sizeof cat->origin, "%s", origin);
-        return es_models_fail(err, s, "%s: cannot read the catalog: %s", origin, e.message);
+        return es_fail(err, s, "%s: cannot read the catalog: %s", origin, e.message);
     }
     s = es_catalog_parse(cat, text, len, origin, err);
     free(text);

@@ -74,16 +74,16 @@ es_status es_models_record_write(const char *model_dir, const char *const *paths
     char path[4200], tmp[4300];
     if (es_models_pathf(path, sizeof path, "%s/%s", model_dir, ES_MODELS_RECORD) != 0 ||
         es_models_pathf(tmp, sizeof tmp, "%s.tmp", path) != 0)
-        return es_models_fail(err, ES_ERR_INVALID_ARG, "path too long: %s", model_dir);
+        return es_fail(err, ES_ERR_INVALID_ARG, "path too long: %s", model_dir);
     FILE *f = fopen(tmp, "wb");
-    if (!f) return es_models_fail(err, ES_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+    if (!f) return es_fail(err, ES_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
     for (size_t i = 0; i < n; i++) fprintf(f, "%s  %s\n", sha256[i], paths[i]);
     int bad = ferror(f);
     if (fclose(f) != 0) bad = 1;
     if (bad || rename(tmp, path) != 0) {
         int e = errno;
         remove(tmp);
-        return es_models_fail(err, ES_ERR_IO, "cannot write %s: %s", path, strerror(e));
+        return es_fail(err, ES_ERR_IO, "cannot write %s: %s", path, strerror(e));
     }
     return ES_OK;
 }

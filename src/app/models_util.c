@@ -10,18 +10,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-es_status es_models_fail(es_error *err, es_status code, const char *fmt, ...)
-{
-    if (err) {
-        err->code = code;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 int es_models_pathf(char *out, size_t size, const char *fmt, ...)
 {
     va_list ap;
@@ -48,7 +36,7 @@ es_status es_models_mkdirs(const char *dir, es_error *err)
 {
     char buf[4096];
     if (es_models_pathf(buf, sizeof buf, "%s", dir) != 0)
-        return es_models_fail(err, ES_ERR_INVALID_ARG, "path too long: %s", dir);
+        return es_fail(err, ES_ERR_INVALID_ARG, "path too long: %s", dir);
     size_t n = strlen(buf);
     while (n > 1 && buf[n - 1] == '/') buf[--n] = '\0';
     for (char *p = buf + 1; ; p++) {
@@ -56,10 +44,10 @@ es_status es_models_mkdirs(const char *dir, es_error *err)
         if (c != '/' && c != '\0') continue;
         *p = '\0';
         if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return es_models_fail(err, ES_ERR_IO, "cannot create directory %s: %s", buf,
+            return es_fail(err, ES_ERR_IO, "cannot create directory %s: %s", buf,
                                   strerror(errno));
         if (!es_models_is_dir(buf))
-            return es_models_fail(err, ES_ERR_IO, "%s exists and is not a directory", buf);
+            return es_fail(err, ES_ERR_IO, "%s exists and is not a directory", buf);
         *p = c;
         if (c == '\0') break;
     }
@@ -70,7 +58,7 @@ es_status es_models_mkdirs_for(const char *file_path, es_error *err)
 {
     char buf[4096];
     if (es_models_pathf(buf, sizeof buf, "%s", file_path) != 0)
-        return es_models_fail(err, ES_ERR_INVALID_ARG, "path too long: %s", file_path);
+        return es_fail(err, ES_ERR_INVALID_ARG, "path too long: %s", file_path);
     char *slash = strrchr(buf, '/');
     if (!slash || slash == buf) return ES_OK;
     *slash = '\0';
@@ -102,13 +90,13 @@ es_status es_models_read_small_file(const char *path, size_t max_bytes, char **o
     if (len) *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return es_models_fail(err, errno == ENOENT ? ES_ERR_NOT_FOUND : ES_ERR_IO,
+        return es_fail(err, errno == ENOENT ? ES_ERR_NOT_FOUND : ES_ERR_IO,
                               "%s: cannot open: %s", path, strerror(errno));
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap + 1);
     if (!buf) {
         fclose(f);
-        return es_models_fail(err, ES_ERR_NOMEM, "out of memory reading %s", path);
+        return es_fail(err, ES_ERR_NOMEM, "out of memory reading %s", path);
     }
     for (;;) {
         if (n == cap) {
@@ -118,7 +106,7 @@ es_status es_models_read_small_file(const char *path, size_t max_bytes, char **o
             if (!nb) {
                 free(buf);
                 fclose(f);
-                return es_models_fail(err, ES_ERR_NOMEM, "out of memory reading %s", path);
+                return es_fail(err, ES_ERR_NOMEM, "out of memory reading %s", path);
             }
             buf = nb;
             cap = ncap;
@@ -131,11 +119,11 @@ es_status es_models_read_small_file(const char *path, size_t max_bytes, char **o
     fclose(f);
     if (bad) {
         free(buf);
-        return es_models_fail(err, ES_ERR_IO, "%s: read error", path);
+        return es_fail(err, ES_ERR_IO, "%s: read error", path);
     }
     if (n > max_bytes) {
         free(buf);
-        return es_models_fail(err, ES_ERR_FORMAT, "%s is larger than %zu bytes", path,
+        return es_fail(err, ES_ERR_FORMAT, "%s is larger than %zu bytes", path,
                               max_bytes);
     }
     buf[n] = '\0';
@@ -173,12 +161,12 @@ static es_status check_json(const char *path, es_error *err)
     size_t at = end ? (size_t)(end - text) : 0;
     free(text);
     if (!j)
-        return es_models_fail(err, ES_ERR_FORMAT,
+        return es_fail(err, ES_ERR_FORMAT,
                               "%s is not valid JSON (error near byte %zu)", path, at);
     int ok = cJSON_IsObject(j) || cJSON_IsArray(j);
     cJSON_Delete(j);
     if (!ok)
-        return es_models_fail(err, ES_ERR_FORMAT,
+        return es_fail(err, ES_ERR_FORMAT,
                               "%s is JSON but neither an object nor an array", path);
     return ES_OK;
 }
@@ -186,29 +174,29 @@ static es_status check_json(const char *path, es_error *err)
 static es_status check_safetensors(const char *path, int64_t size, es_error *err)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return es_models_fail(err, ES_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return es_fail(err, ES_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     unsigned char b[8];
     es_status s = ES_OK;
     if (fread(b, 1, 8, f) != 8) {
-        s = es_models_fail(err, ES_ERR_FORMAT, "%s: too short for a safetensors file", path);
+        s = es_fail(err, ES_ERR_FORMAT, "%s: too short for a safetensors file", path);
     } else {
         uint64_t n = 0;
         for (int i = 7; i >= 0; i--) n = (n << 8) | b[i];
         if (n < 2 || n > (100u << 20) || (int64_t)n > size - 8) {
-            s = es_models_fail(err, ES_ERR_FORMAT,
+            s = es_fail(err, ES_ERR_FORMAT,
                                "%s: safetensors header length %llu does not fit the file", path,
                                (unsigned long long)n);
         } else {
             char *h = malloc((size_t)n + 1);
             if (!h) {
-                s = es_models_fail(err, ES_ERR_NOMEM, "out of memory reading %s", path);
+                s = es_fail(err, ES_ERR_NOMEM, "out of memory reading %s", path);
             } else if (fread(h, 1, (size_t)n, f) != (size_t)n) {
-                s = es_models_fail(err, ES_ERR_FORMAT, "%s: truncated safetensors header", path);
+                s = es_fail(err, ES_ERR_FORMAT, "%s: truncated safetensors header", path);
             } else {
                 h[n] = '\0';
                 cJSON *j = cJSON_ParseWithLength(h, (size_t)n);
                 if (!j || !cJSON_IsObject(j))
-                    s = es_models_fail(err, ES_ERR_FORMAT,
+                    s = es_fail(err, ES_ERR_FORMAT,
                                        "%s: safetensors header is not a JSON object", path);
                 cJSON_Delete(j);
             }
@@ -222,7 +210,7 @@ static es_status check_safetensors(const char *path, int64_t size, es_error *err
 static es_status check_ggml(const char *path, es_error *err)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return es_models_fail(err, ES_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return es_fail(err, ES_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     unsigned char b[4];
     size_t got = fread(b, 1, 4, f);
     fclose(f);
@@ -230,7 +218,7 @@ static es_status check_ggml(const char *path, es_error *err)
                                     (uint32_t)b[3] << 24
                               : 0;
     if (magic != 0x67676d6cu)
-        return es_models_fail(err, ES_ERR_FORMAT,
+        return es_fail(err, ES_ERR_FORMAT,
                               "%s does not start with the ggml magic 0x67676d6c", path);
     return ES_OK;
 }
@@ -238,8 +226,8 @@ static es_status check_ggml(const char *path, es_error *err)
 es_status es_models_check_structure(const char *path, const char *name, es_error *err)
 {
     int64_t size = es_models_file_size(path);
-    if (size < 0) return es_models_fail(err, ES_ERR_NOT_FOUND, "%s: not found", path);
-    if (size == 0) return es_models_fail(err, ES_ERR_FORMAT, "%s is empty", path);
+    if (size < 0) return es_fail(err, ES_ERR_NOT_FOUND, "%s: not found", path);
+    if (size == 0) return es_fail(err, ES_ERR_FORMAT, "%s is empty", path);
     if (ends_with(name, ".json")) return check_json(path, err);
     if (ends_with(name, ".safetensors")) return check_safetensors(path, size, err);
     const char *base = strrchr(name, '/');

@@ -1,5 +1,5 @@
 /* models_util.h — small helpers that `earshot models` (cmd_models.c,
- * model_catalog.c, download.c) share: filling an es_error, paths and
+ * model_catalog.c, download.c) share: paths and
  * directories, human-readable sizes, and structural checks of model files
  * that have no published checksum. The CLI keeps them to itself; none of
  * this is library API. */
@@ -10,16 +10,13 @@
 #include <stdio.h>
 
 #include "earshot.h"
+#include "core/error.h"   /* es_fail: the library's error helper */
 
 #if defined(__GNUC__)
 #define ES_APP_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define ES_APP_PRINTF(a, b)
 #endif
-
-/* Sets err (when not NULL) to code and a formatted message; returns code. */
-es_status es_models_fail(es_error *err, es_status code, const char *fmt, ...)
-    ES_APP_PRINTF(3, 4);
 
 /* snprintf that reports truncation: 0 on success, -1 if out was too small. */
 int es_models_pathf(char *out, size_t size, const char *fmt, ...) ES_APP_PRINTF(3, 4);

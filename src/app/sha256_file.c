@@ -27,7 +27,7 @@ es_status es_sha256_file(const char *path, char hex[ES_SHA256_HEX_LEN + 1],
     if (n_bytes) *n_bytes = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return es_models_fail(err, errno == ENOENT ? ES_ERR_NOT_FOUND : ES_ERR_IO,
+        return es_fail(err, errno == ENOENT ? ES_ERR_NOT_FOUND : ES_ERR_IO,
                               "%s: cannot open: %s", path, strerror(errno));
     enum { BUF = 1 << 20 };
     unsigned char *buf = malloc(BUF);
@@ -35,25 +35,25 @@ es_status es_sha256_file(const char *path, char hex[ES_SHA256_HEX_LEN + 1],
     es_status s = ES_OK;
     uint64_t total = 0;
     if (!buf || !ctx) {
-        s = es_models_fail(err, ES_ERR_NOMEM, "out of memory hashing %s", path);
+        s = es_fail(err, ES_ERR_NOMEM, "out of memory hashing %s", path);
     } else if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-        s = es_models_fail(err, ES_ERR_INTERNAL, "libcrypto: cannot start SHA-256");
+        s = es_fail(err, ES_ERR_INTERNAL, "libcrypto: cannot start SHA-256");
     } else {
         size_t got;
         while ((got = fread(buf, 1, BUF, f)) > 0) {
             if (EVP_DigestUpdate(ctx, buf, got) != 1) {
-                s = es_models_fail(err, ES_ERR_INTERNAL, "libcrypto: SHA-256 update failed");
+                s = es_fail(err, ES_ERR_INTERNAL, "libcrypto: SHA-256 update failed");
                 break;
             }
             total += got;
         }
         if (s == ES_OK && ferror(f))
-            s = es_models_fail(err, ES_ERR_IO, "%s: read error after %llu bytes", path,
+            s = es_fail(err, ES_ERR_IO, "%s: read error after %llu bytes", path,
                                (unsigned long long)total);
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned int md_len = 0;
         if (s == ES_OK && (EVP_DigestFinal_ex(ctx, md, &md_len) != 1 || md_len != 32))
-            s = es_models_fail(err, ES_ERR_INTERNAL, "libcrypto: SHA-256 final failed");
+            s = es_fail(err, ES_ERR_INTERNAL, "libcrypto: SHA-256 final failed");
         if (s == ES_OK) to_hex(md, hex);
     }
     EVP_MD_CTX_free(ctx);
