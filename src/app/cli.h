@@ -42,5 +42,7 @@ int es_cmd_embed(int argc, char **argv);
 void es_cmd_embed_help(FILE *out);
 int es_cmd_models(int argc, char **argv);
 void es_cmd_models_help(FILE *out);
+int es_cmd_transcribe(int argc, char **argv);
+void es_cmd_transcribe_help(FILE *out);
 
 #endif

@@ -19,6 +19,8 @@ static const es_cli_command COMMANDS[] = {
     {"embed", "text to vectors in the search space (.npy or JSON)",
      es_cmd_embed, es_cmd_embed_help},
     {"models", "list, download and locate models", es_cmd_models, es_cmd_models_help},
+    {"transcribe", "speech to timestamped text (txt, srt, vtt, json)",
+     es_cmd_transcribe, es_cmd_transcribe_help},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
