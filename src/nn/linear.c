@@ -159,7 +159,12 @@ es_status es_linear_forward(const es_linear *l, const float *x, int T,
         es_f32_gemm(l->fpacked, x, T, l->bias, y);
         return ES_OK;
     }
-    if (l->w.f) {
+    if (l->w.f && T == 1) {
+        /* One row (a decoder step): OpenBLAS's sgemm takes twice as long as
+         * sgemv here (Whisper tiny's logits: 16 vs 8 ms). */
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, n_out, n_in, 1.0f, l->w.f, n_in,
+                    x, 1, 0.0f, y, 1);
+    } else if (l->w.f) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n_out, n_in,
                     1.0f, x, n_in, l->w.f, n_in, 0.0f, y, n_out);
     } else {

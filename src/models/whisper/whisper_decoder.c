@@ -8,7 +8,6 @@
  * The keys and values of the fed tokens are written into the sequence's
  * cache at n_past.., so feeding tokens one at a time or all at once gives
  * the same logits. */
-#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,20 +28,6 @@ static void add_inplace(float *x, const float *y, size_t n)
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-/* es_linear_forward, except that one float32 token goes through sgemv:
- * OpenBLAS's sgemm with one row takes twice as long (the greedy loop feeds
- * one token per call; the logits GEMV of tiny went from 16 to 8 ms). */
-static es_status linear(const es_linear *l, const float *x, int T, float *y,
-                        float *scratch)
-{
-    if (T != 1 || !l->w.f) return es_linear_forward(l, x, T, y, scratch);
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, l->w.rows, l->w.cols, 1.0f, l->w.f,
-                l->w.cols, x, 1, 0.0f, y, 1);
-    if (l->bias)
-        for (int o = 0; o < l->w.rows; o++) y[o] += l->bias[o];
-    return ES_OK;
-}
-
 static es_status block(es_whisper_session *s, int l, int seq, int T, int P,
                        dec_ws *w)
 {
@@ -55,29 +40,29 @@ static es_status block(es_whisper_session *s, int l, int seq, int T, int P,
 
     memcpy(w->h, w->x, Td * sizeof(float));
     es_layernorm(w->h, T, d, b->attn_ln_g, b->attn_ln_b, WH_LN_EPS);
-    if ((st = linear(&b->attn.qkv, w->h, T, w->qkv, w->scratch))) return st;
+    if ((st = es_linear_forward(&b->attn.qkv, w->h, T, w->qkv, w->scratch))) return st;
     for (int t = 0; t < T; t++) {
         memcpy(K + (size_t)(P + t) * d, w->qkv + (size_t)t * 3 * d + d, (size_t)d * sizeof(float));
         memcpy(V + (size_t)(P + t) * d, w->qkv + (size_t)t * 3 * d + 2 * d, (size_t)d * sizeof(float));
     }
     wh_attention(w->qkv, 3 * d, K, d, V, d, w->h, d, T, P + T, nh, d, P, w->scores);
-    if ((st = linear(&b->attn.out, w->h, T, w->tmp, w->scratch))) return st;
+    if ((st = es_linear_forward(&b->attn.out, w->h, T, w->tmp, w->scratch))) return st;
     add_inplace(w->x, w->tmp, Td);
 
     memcpy(w->h, w->x, Td * sizeof(float));
     es_layernorm(w->h, T, d, b->cross_ln_g, b->cross_ln_b, WH_LN_EPS);
-    if ((st = linear(&b->cross.qkv, w->h, T, w->qkv, w->scratch))) return st;
+    if ((st = es_linear_forward(&b->cross.qkv, w->h, T, w->qkv, w->scratch))) return st;
     const float *kv = s->cross_kv[l];
     wh_attention(w->qkv, d, kv, 2 * d, kv + d, 2 * d, w->h, d, T, s->n_ctx, nh, d,
                  -1, w->scores);
-    if ((st = linear(&b->cross.out, w->h, T, w->tmp, w->scratch))) return st;
+    if ((st = es_linear_forward(&b->cross.out, w->h, T, w->tmp, w->scratch))) return st;
     add_inplace(w->x, w->tmp, Td);
 
     memcpy(w->h, w->x, Td * sizeof(float));
     es_layernorm(w->h, T, d, b->mlp_ln_g, b->mlp_ln_b, WH_LN_EPS);
-    if ((st = linear(&b->mlp0, w->h, T, w->ffn, w->scratch))) return st;
+    if ((st = es_linear_forward(&b->mlp0, w->h, T, w->ffn, w->scratch))) return st;
     es_gelu_erf(w->ffn, (size_t)T * 4 * d);
-    if ((st = linear(&b->mlp2, w->ffn, T, w->tmp, w->scratch))) return st;
+    if ((st = es_linear_forward(&b->mlp2, w->ffn, T, w->tmp, w->scratch))) return st;
     add_inplace(w->x, w->tmp, Td);
     return ES_OK;
 }
@@ -98,7 +83,7 @@ static es_status run(es_whisper_session *s, int seq, const int32_t *tokens,
     for (int l = 0; l < m->hp.n_text_layer; l++)
         if ((st = block(s, l, seq, T, P, w))) return st;
     es_layernorm(w->x, T, d, m->ln_g, m->ln_b, WH_LN_EPS);
-    return linear(&m->logits, w->x, T, logits, w->scratch);
+    return es_linear_forward(&m->logits, w->x, T, logits, w->scratch);
 }
 
 es_status wh_decode(es_whisper_session *s, int seq, const int32_t *tokens,
