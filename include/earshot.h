@@ -340,6 +340,47 @@ void es_asr_free(es_asr *a);
 /* Debian's pocketsphinx-en-us acoustic model directory. */
 #define ES_POCKETSPHINX_MODEL_DIR "/usr/share/pocketsphinx/model/en-us/en-us"
 
+
+/* ------------------------------------------------------------------ bridge */
+
+/* The bridge maps a chunk's sound features into the text-embedding space,
+ * so that sounds nobody speaks (a dog, rain, an engine) can be found by
+ * text. It is a small MLP trained by `earshot train` (docs/BRIDGE.md) for
+ * one text space: a bridge refuses a text encoder with another identity. */
+typedef struct es_bridge es_bridge;
+
+typedef enum es_bridge_input {
+    ES_BRIDGE_INPUT_FULL = 0,   /* the 128-d full feature set               */
+    ES_BRIDGE_INPUT_SMALL = 1,  /* the 5-d small feature set                */
+    ES_BRIDGE_INPUT_HYBRID = 2  /* full features ‖ mean ‖ max of the Whisper
+                                   encoder states of the chunk              */
+} es_bridge_input;
+
+/* Parses "full" / "small" / "hybrid". */
+es_status es_bridge_input_parse(const char *name, es_bridge_input *out,
+                                es_error *err);
+const char *es_bridge_input_name(es_bridge_input in);
+
+/* Loads a bridge file. With space != NULL, fails with ES_ERR_FORMAT and a
+ * message naming both identities unless the bridge was trained for that
+ * text encoder's space. */
+es_status es_bridge_load(const char *path, const es_text_encoder *space,
+                         es_bridge **out, es_error *err);
+int es_bridge_in_dim(const es_bridge *b);
+int es_bridge_out_dim(const es_bridge *b);
+es_bridge_input es_bridge_get_input(const es_bridge *b);
+/* es_text_encoder_identity of the space it was trained for. */
+const char *es_bridge_text_identity(const es_bridge *b);
+/* Hybrid: identity of the Whisper model whose states it reads; else "". */
+const char *es_bridge_whisper_identity(const es_bridge *b);
+/* One line for people, e.g. "bridge full 128→256→512→100 tanh, int8". */
+const char *es_bridge_describe(const es_bridge *b);
+/* n rows of es_bridge_in_dim raw input values → n unit rows of
+ * es_bridge_out_dim floats, comparable by cosine with text embeddings. */
+es_status es_bridge_embed(const es_bridge *b, const float *in, size_t n,
+                          float *out, es_error *err);
+void es_bridge_free(es_bridge *b);
+
 #ifdef __cplusplus
 }
 #endif
