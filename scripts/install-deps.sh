@@ -17,7 +17,7 @@ PKGS=(
   # `earshot models pull`: HTTPS downloads and sha256
   libcurl4-openssl-dev libssl-dev ca-certificates
   # NumPy/PyTorch references used by the tests (Debian's /usr/bin/python3)
-  python3 python3-numpy python3-scipy python3-torch
+  python3 python3-numpy python3-scipy python3-torch python3-onnx
 )
 
 missing=()

@@ -63,6 +63,7 @@ typedef struct es_bridge_cache {
                                             a[l] = ReLU output of layer l,
                                             a[L] = head output y            */
     float *z_out;                        /* pre-head output [cap × out]     */
+    float *scratch[2];                   /* backward: [cap × max width]     */
 } es_bridge_cache;
 
 es_status es_bridge_cache_init(es_bridge_cache *c, const es_bridge_net *net,

@@ -1,7 +1,7 @@
 /* bridge_train.h — training a bridge in C: losses, Adam with decoupled
  * weight decay, cosine learning-rate schedule with warm-up, mini-batches,
  * early stopping on a validation split, fixed seeds.
- * Owned by bridge_loss.c (losses), bridge_adam.c (optimizer) and
+ * Owned by bridge_loss.c (losses), bridge_adam.c (optimizer, bridge_adam.h) and
  * bridge_train.c (the loop). */
 #ifndef ES_MODELS_BRIDGE_TRAIN_H
 #define ES_MODELS_BRIDGE_TRAIN_H
