@@ -40,4 +40,10 @@ es_status es_bridge_read(const char *path, es_bridge_net **net,
                          es_bridge_meta *meta, es_error *err);
 void es_bridge_meta_free(es_bridge_meta *meta);
 
+/* ES_OK when the bridge at path (meta) was trained for the text space
+ * `identity` (an es_text_encoder_identity); else ES_ERR_FORMAT with a
+ * message naming both identities and what to do. (bridge_api.c) */
+es_status es_bridge_check_identity(const es_bridge_meta *meta, const char *path,
+                                   const char *identity, es_error *err);
+
 #endif

@@ -396,7 +396,7 @@ void es_bridge_net_quantize(es_bridge_net *net)
             for (int j = 0; j < in; j++) {
                 float q = s > 0 ? rintf(w[j] / s) : 0.0f;
                 q = fminf(127.0f, fmaxf(-127.0f, q));
-                w[j] = q * s;
+                w[j] = q * s + 0.0f;  /* no −0: the file stores +0 */
             }
         }
     }
