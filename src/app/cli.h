@@ -44,5 +44,11 @@ int es_cmd_models(int argc, char **argv);
 void es_cmd_models_help(FILE *out);
 int es_cmd_transcribe(int argc, char **argv);
 void es_cmd_transcribe_help(FILE *out);
+int es_cmd_train(int argc, char **argv);
+void es_cmd_train_help(FILE *out);
+int es_cmd_eval(int argc, char **argv);
+void es_cmd_eval_help(FILE *out);
+int es_cmd_bridge(int argc, char **argv);
+void es_cmd_bridge_help(FILE *out);
 
 #endif

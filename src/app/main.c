@@ -21,6 +21,12 @@ static const es_cli_command COMMANDS[] = {
     {"models", "list, download and locate models", es_cmd_models, es_cmd_models_help},
     {"transcribe", "speech to timestamped text (txt, srt, vtt, json)",
      es_cmd_transcribe, es_cmd_transcribe_help},
+    {"train", "train a bridge from labelled audio to the text space",
+     es_cmd_train, es_cmd_train_help},
+    {"eval", "retrieval metrics of a bridge; cross-validation with baselines",
+     es_cmd_eval, es_cmd_eval_help},
+    {"bridge", "inspect a bridge, or export it to ONNX",
+     es_cmd_bridge, es_cmd_bridge_help},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

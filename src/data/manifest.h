@@ -50,6 +50,11 @@ typedef struct es_manifest {
  * An empty manifest (header only) is ES_ERR_EMPTY. */
 es_status es_manifest_load(const char *path, const es_manifest_columns *cols,
                            es_manifest **out, es_error *err);
+/* As es_manifest_load, but the path column is kept as written and not
+ * checked as a file: for other CSV tables (e.g. query,label lists). */
+es_status es_manifest_load_table(const char *path,
+                                 const es_manifest_columns *cols,
+                                 es_manifest **out, es_error *err);
 void es_manifest_free(es_manifest *m);
 
 /* Training and label evaluation need at least two distinct labels: fails

@@ -44,8 +44,9 @@ es_status es_retrieval_ranks(const float *q, const float *a, const int *aid,
 /* Nearest-centroid baseline: class centroids of the training inputs (after
  * standardising with the training mean/std); an input's vector is the
  * label vector of the nearest centroid, blended with the others by
- * softmax(−d² / (2·s²)) where s² is the mean squared distance of training
- * inputs to their own centroid; then L2-normalised. label_vecs[n_labels ×
+ * softmax(−d² / (2·s²)) where s² is the per-dimension variance of the
+ * training inputs around their own centroid (mean squared distance / dim:
+ * the posterior of an isotropic Gaussian class model); then L2-normalised. label_vecs[n_labels ×
  * out_dim] are the target vectors; ytrain holds label ids (−1 rows are
  * ignored). out[n × out_dim]. */
 typedef struct es_centroid_model es_centroid_model;

@@ -97,7 +97,7 @@ def ref_centroid(xt, yt, lv, x):
     C = np.stack([Z[Y == c].mean(axis=0) for c in classes])
     index = {c: k for k, c in enumerate(classes)}
     own = C[[index[c] for c in Y]]
-    s2 = float(((Z - own) ** 2).sum(axis=1).mean())
+    s2 = float(((Z - own) ** 2).sum(axis=1).mean()) / Z.shape[1]
     z = (x.astype(np.float64) - mu) / sd
     d2 = ((z[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
     logits = -d2 / (2 * s2)
