@@ -19,7 +19,7 @@ void es_bp_default_options(es_bp_options *o)
     o->hidden[0] = 256;
     o->hidden[1] = 512;
     o->n_hidden = 2;
-    o->head = ES_BRIDGE_HEAD_TANH;
+    o->head = ES_BRIDGE_HEAD_L2;
     o->train = es_bridge_train_default_params();
     o->val_fraction = 0.15;
 }
@@ -30,9 +30,12 @@ void es_bp_options_help(FILE *out)
         "Data:\n"
         "  --manifest CSV        path,label[,fold] (+ any columns); paths are\n"
         "                        relative to the CSV's folder\n"
-        "  --label-column C      label column (default label)\n"
+        "  --label-column C      label column (default label; none = no labels)\n"
         "  --text-column C       rows with an empty label take this text as\n"
         "                        their target (transcripts, captions)\n"
+        "  --asr M               rows with an empty label take their target\n"
+        "                        text from this recogniser: pocketsphinx,\n"
+        "                        whisper-tiny, auto (speech self-supervision)\n"
         "  --fold-column C       fold column (default fold)\n"
         "  --kfold K             reassign folds 1..K, stratified by label,\n"
         "  --group-by C          keeping rows with equal C in one fold\n"
@@ -50,8 +53,8 @@ void es_bp_options_help(FILE *out)
         "                        --augment is given)\n"
         "Model and training:\n"
         "  --hidden W,W          hidden widths (default 256,512)\n"
-        "  --head H              tanh (default) or l2\n"
-        "  --loss L              mse (default), cosine or infonce\n"
+        "  --head H              l2 (default) or tanh\n"
+        "  --loss L              cosine (default), mse or infonce\n"
         "  --temperature T       InfoNCE temperature (default 0.07)\n"
         "  --epochs N --batch N --lr X --weight-decay X --patience N --seed N\n"
         "                        (defaults 300, 64, 1e-3, 1e-4, 30, 1)\n"
@@ -113,10 +116,14 @@ int es_bp_parse_option(es_bp_options *o, const char *cmd, int argc,
     } while (0)
 #define BAD(...) do { es_cli_usage_error(cmd, __VA_ARGS__); return -1; } while (0)
     if (!strcmp(a, "--manifest")) { NEED("a CSV file"); o->manifest = v; }
-    else if (!strcmp(a, "--label-column")) { NEED("a column"); o->cols.label = v; }
+    else if (!strcmp(a, "--label-column")) {
+        NEED("a column (or none)");
+        o->cols.label = (!*v || !strcmp(v, "none")) ? NULL : v;
+    }
     else if (!strcmp(a, "--text-column")) { NEED("a column"); o->cols.text = v; }
     else if (!strcmp(a, "--fold-column")) { NEED("a column"); o->cols.fold = v; }
     else if (!strcmp(a, "--group-by")) { NEED("a column"); o->cols.group = v; }
+    else if (!strcmp(a, "--asr")) { NEED("a speech model"); o->asr = v; }
     else if (!strcmp(a, "--kfold")) {
         NEED("a number");
         if (es_cli_parse_int(v, 2, 100, &o->kfold)) BAD("--kfold must be 2..100");

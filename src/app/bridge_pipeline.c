@@ -26,10 +26,17 @@ es_status es_bp_open(es_bp *bp, const es_bp_options *o, es_error *err)
     if (st != ES_OK)
         return st;
     bp->dim = es_text_encoder_dim(bp->enc);
-    if ((st = es_manifest_load(o->manifest, &o->cols, &bp->m, err)) != ES_OK)
+    es_manifest_columns cols = o->cols;
+    /* With --asr, unlabelled rows need no text column: their text is a
+     * placeholder (the path) until es_bp_transcribe_rows replaces it. */
+    if (o->asr && !cols.text)
+        cols.text = cols.path;
+    if ((st = es_manifest_load(o->manifest, &cols, &bp->m, err)) != ES_OK)
         goto fail;
     if (o->kfold > 0 &&
         (st = es_manifest_assign_folds(bp->m, o->kfold, err)) != ES_OK)
+        goto fail;
+    if (o->asr && (st = es_bp_transcribe_rows(bp, o->asr, err)) != ES_OK)
         goto fail;
     if (o->input == ES_BRIDGE_INPUT_HYBRID &&
         (st = es_whisper_pool_open(o->whisper, NULL, o->threads, &bp->whisper,

@@ -32,6 +32,7 @@ typedef struct es_bp_options {
     es_bridge_head head;
     es_bridge_train_params train;
     double val_fraction;       /* of the training rows, by group: 0.15       */
+    const char *asr;           /* rows with no label: target text from ASR   */
     int threads;
     int quiet;                 /* no per-epoch lines                         */
 } es_bp_options;
@@ -59,6 +60,10 @@ typedef struct es_bp {
  * for hybrid inputs, and embeds every label's prompt. */
 es_status es_bp_open(es_bp *bp, const es_bp_options *o, es_error *err);
 void es_bp_close(es_bp *bp);
+
+/* Replaces the text of every row with no label by its transcript from the
+ * speech recogniser asr_name (bridge_asr.c). */
+es_status es_bp_transcribe_rows(es_bp *bp, const char *asr_name, es_error *err);
 
 /* Decodes and featurises rows (augmented copies when augment is set),
  * with a progress line on stderr. */

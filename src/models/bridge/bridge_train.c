@@ -19,7 +19,7 @@ es_bridge_train_params es_bridge_train_default_params(void)
 {
     es_bridge_train_params p;
     memset(&p, 0, sizeof p);
-    p.loss = ES_LOSS_MSE;
+    p.loss = ES_LOSS_COSINE;
     p.temperature = 0.07f;
     p.epochs = 300;
     p.batch_size = 64;

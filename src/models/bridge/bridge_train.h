@@ -53,7 +53,7 @@ typedef struct es_bridge_epoch_report {
 } es_bridge_epoch_report;
 
 typedef struct es_bridge_train_params {
-    es_bridge_loss loss;
+    es_bridge_loss loss;  /* cosine (best in docs/RESULTS.md)               */
     float temperature;    /* InfoNCE: 0.07                                   */
     int epochs;           /* max epochs: 300                                 */
     int batch_size;       /* 64                                              */
