@@ -16,6 +16,9 @@ void es_bp_default_options(es_bp_options *o)
     o->input = ES_BRIDGE_INPUT_FULL;
     o->chunk_s = 10.0;
     o->augment = es_augment_default_params();
+    /* Noise augmentation evaluated best (docs/RESULTS.md): on by default. */
+    o->augment.noise = 1;
+    o->augment.copies = 4;
     o->hidden[0] = 256;
     o->hidden[1] = 512;
     o->n_hidden = 2;
@@ -48,9 +51,8 @@ void es_bp_options_help(FILE *out)
         "                        (full + pooled Whisper encoder states)\n"
         "  --whisper M           hybrid: Whisper model (default auto)\n"
         "  --chunk S             chunk length in seconds (default 10)\n"
-        "  --augment LIST        gain,noise,shift,mix (default none)\n"
-        "  --augment-copies N    augmented copies per clip (default 4 when\n"
-        "                        --augment is given)\n"
+        "  --augment LIST        gain,noise,shift,mix or none (default noise)\n"
+        "  --augment-copies N    augmented copies per clip (default 4)\n"
         "Model and training:\n"
         "  --hidden W,W          hidden widths (default 256,512)\n"
         "  --head H              l2 (default) or tanh\n"
