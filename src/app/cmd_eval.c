@@ -143,6 +143,7 @@ static int eval_bridge(es_bp_options *o, const char *path, const int *folds,
         es_bridge_load(path, bp.enc, &b, &err) ||
         (nf ? es_manifest_select(bp.m, folds, nf, 1, &rows, &n, &err)
             : es_manifest_select(bp.m, NULL, 0, 0, &rows, &n, &err)) ||
+        (n == 0 && es_fail(&err, ES_ERR_INVALID_ARG, "%s: no rows to score (check --folds)", bp.m->file)) ||
         (queries && es_bp_queries_load(&bp, queries, &q, &err)) ||
         es_bp_dataset(&bp, rows, n, 0, "features", &d, &err) ||
         embed_net(b->net, d, &e, &err) ||
