@@ -50,5 +50,11 @@ int es_cmd_eval(int argc, char **argv);
 void es_cmd_eval_help(FILE *out);
 int es_cmd_bridge(int argc, char **argv);
 void es_cmd_bridge_help(FILE *out);
+int es_cmd_index(int argc, char **argv);
+void es_cmd_index_help(FILE *out);
+int es_cmd_search(int argc, char **argv);
+void es_cmd_search_help(FILE *out);
+int es_cmd_status(int argc, char **argv);
+void es_cmd_status_help(FILE *out);
 
 #endif

@@ -8,6 +8,12 @@
 #include <string.h>
 
 static const es_cli_command COMMANDS[] = {
+    {"index", "index folders of audio for search (incremental)",
+     es_cmd_index, es_cmd_index_help},
+    {"search", "find moments by text, or by an example clip (--like)",
+     es_cmd_search, es_cmd_search_help},
+    {"status", "what an index holds, its models and failed files",
+     es_cmd_status, es_cmd_status_help},
     {"decode", "decode any audio/video file to 16 kHz mono WAV",
      es_cmd_decode, es_cmd_decode_help},
     {"info", "show what a file holds (codec, rate, channels, duration)",
