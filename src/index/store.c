@@ -194,12 +194,14 @@ es_status es_store_open(const char *path, int create, int readonly,
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 10000);
-    if ((st = exec(s, "PRAGMA foreign_keys=ON", "enable foreign keys",
+    /* the format check comes first: on a file that is not an SQLite
+     * database it is the one that says so plainly */
+    if ((st = check_and_migrate(s, create, err)) != ES_OK ||
+        (st = exec(s, "PRAGMA foreign_keys=ON", "enable foreign keys",
                    err)) != ES_OK ||
         (!readonly && (st = exec(s, "PRAGMA journal_mode=WAL; "
                                     "PRAGMA synchronous=NORMAL",
-                                 "enable WAL", err)) != ES_OK) ||
-        (st = check_and_migrate(s, create, err)) != ES_OK) {
+                                 "enable WAL", err)) != ES_OK)) {
         es_store_close(s);
         return st;
     }
