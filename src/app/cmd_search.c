@@ -32,6 +32,9 @@ void es_cmd_search_help(FILE *out)
             "  --min-score S      hide moments scoring below S\n"
             "  --lexical W        weight of the keyword (BM25) term, 0 = off\n"
             "                     (default %.2f)\n"
+            "  --speech-weight A,B  fusion: a chunk with speech score w weighs its\n"
+            "                     speech path by clamp(A·w + B, 0, 1) and its sound\n"
+            "                     path by the rest (default 1,0; docs/SEARCH.md)\n"
             "  --exact            rank with the f32 vectors (default: int8)\n"
             "  --json             machine-readable output on stdout\n"
             "  --index PATH       the index (default: $EARSHOT_INDEX, else the\n"
@@ -230,7 +233,7 @@ static es_status embed_example(es_store *s, const es_index_models *m,
 int es_cmd_search(int argc, char **argv)
 {
     enum { O_MOMENTS = 256, O_PATH, O_MIN, O_LEX, O_EXACT, O_JSON, O_INDEX,
-           O_THREADS, O_LIKE };
+           O_THREADS, O_LIKE, O_SPW };
     static const struct option opts[] = {
         {"moments", required_argument, 0, O_MOMENTS},
         {"path", required_argument, 0, O_PATH},
@@ -241,6 +244,7 @@ int es_cmd_search(int argc, char **argv)
         {"index", required_argument, 0, O_INDEX},
         {"threads", required_argument, 0, O_THREADS},
         {"like", required_argument, 0, O_LIKE},
+        {"speech-weight", required_argument, 0, O_SPW},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     es_search_params p = es_search_default_params();
@@ -285,6 +289,15 @@ int es_cmd_search(int argc, char **argv)
                 return es_cli_usage_error("search", "--threads wants 1..256");
             break;
         case O_LIKE: like = optarg; break;
+        case O_SPW: {
+            char *e2 = NULL;
+            p.speech_a = strtof(optarg, &end);
+            if (end == optarg || *end != ',' ||
+                (p.speech_b = strtof(end + 1, &e2), e2 == end + 1 || *e2) ||
+                !isfinite(p.speech_a) || !isfinite(p.speech_b))
+                return es_cli_usage_error("search", "--speech-weight wants A,B");
+            break;
+        }
         case 'h': es_cmd_search_help(stdout); return ES_EXIT_OK;
         default: return es_cli_usage_error("search", "unknown option");
         }
