@@ -141,6 +141,7 @@ static int eval_bridge(es_bp_options *o, const char *path, const int *folds,
     es_bp_metrics m;
     if (es_bp_open(&bp, o, &err) || !(bp_open = 1) ||
         es_bridge_load(path, bp.enc, &b, &err) ||
+        es_manifest_check_folds(bp.m, folds, nf, &err) ||
         (nf ? es_manifest_select(bp.m, folds, nf, 1, &rows, &n, &err)
             : es_manifest_select(bp.m, NULL, 0, 0, &rows, &n, &err)) ||
         (n == 0 && es_fail(&err, ES_ERR_INVALID_ARG, "%s: no rows to score (check --folds)", bp.m->file)) ||
@@ -323,6 +324,10 @@ static int eval_cv(es_bp_options *o, const int *folds_in, int nf_in,
                 "--kfold K (and --group-by COLUMN to keep recordings together)\n",
                 bp.m->file, o->cols.fold ? o->cols.fold : "fold");
         rc = ES_EXIT_FAIL;
+        goto done;
+    }
+    if (es_manifest_check_folds(bp.m, folds_in, nf_in, &err)) {
+        rc = es_cli_report(&err);
         goto done;
     }
     if (nf_in) {

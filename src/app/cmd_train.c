@@ -73,7 +73,8 @@ int es_cmd_train(int argc, char **argv)
         rc = ES_EXIT_FAIL;
         goto done;
     }
-    if ((nf ? es_manifest_select(bp.m, folds, nf, 1, &rows, &n, &err)
+    if (es_manifest_check_folds(bp.m, folds, nf, &err) ||
+        (nf ? es_manifest_select(bp.m, folds, nf, 1, &rows, &n, &err)
             : es_manifest_select(bp.m, NULL, 0, 0, &rows, &n, &err)) ||
         (bp.m->n_labels && es_manifest_check_classes(bp.m, &err))) {
         rc = es_cli_report(&err);

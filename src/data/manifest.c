@@ -621,6 +621,55 @@ es_status es_fold_list_parse(const char *s, int *folds, int max, int *n,
     return ES_OK;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* "1, 2, 3" — the distinct folds of m's rows, ascending, cut with "..."
+ * when they do not fit in buf. */
+static void folds_present(const es_manifest *m, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    int *f = malloc((m->n_rows ? m->n_rows : 1) * sizeof *f);
+    if (!f) return;
+    for (size_t i = 0; i < m->n_rows; i++) f[i] = m->rows[i].fold;
+    qsort(f, m->n_rows, sizeof *f, cmp_int);
+    size_t o = 0;
+    for (size_t i = 0; i < m->n_rows; i++) {
+        if (i && f[i] == f[i - 1]) continue;
+        int w = snprintf(buf + o, cap - o, "%s%d", o ? ", " : "", f[i]);
+        if (w < 0 || (size_t)w >= cap - o) {
+            snprintf(buf + (cap - 5), 5, "...");
+            break;
+        }
+        o += (size_t)w;
+    }
+    free(f);
+}
+
+es_status es_manifest_check_folds(const es_manifest *m, const int *folds, int n,
+                                  es_error *err)
+{
+    if (!m || n < 0 || (n > 0 && !folds))
+        return es_fail(err, ES_ERR_INVALID_ARG, "manifest check folds: bad argument");
+    if (n > 0 && !m->has_fold)
+        return es_fail(err, ES_ERR_INVALID_ARG, "%s has no fold column: assign folds "
+                       "first (es_manifest_assign_folds) or add a 'fold' column",
+                       m->file);
+    for (int j = 0; j < n; j++) {
+        size_t i = 0;
+        while (i < m->n_rows && m->rows[i].fold != folds[j]) i++;
+        if (i < m->n_rows) continue;
+        char present[200];
+        folds_present(m, present, sizeof present);
+        return es_fail(err, ES_ERR_INVALID_ARG, "%s: fold %d has no rows (folds "
+                       "present: %s)", m->file, folds[j], present);
+    }
+    return ES_OK;
+}
+
 es_status es_manifest_select(const es_manifest *m, const int *folds, int n,
                              int in, int **rows, size_t *n_rows,
                              es_error *err)

@@ -72,6 +72,13 @@ es_status es_manifest_assign_folds(es_manifest *m, int k, es_error *err);
 es_status es_fold_list_parse(const char *s, int *folds, int max, int *n,
                              es_error *err);
 
+/* Every one of folds[n] has at least one row: else fails with
+ * ES_ERR_INVALID_ARG naming the first empty fold and the folds present,
+ * e.g. "m.csv: fold 7 has no rows (folds present: 1, 2, 3, 4, 5)". A
+ * manifest with no fold column fails as es_manifest_select does (n > 0). */
+es_status es_manifest_check_folds(const es_manifest *m, const int *folds, int n,
+                                  es_error *err);
+
 /* Indices of the rows whose fold is (in = 1) or is not (in = 0) one of
  * folds[n]; *rows is malloc'ed, *n_rows may be 0. */
 es_status es_manifest_select(const es_manifest *m, const int *folds, int n,

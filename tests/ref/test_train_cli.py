@@ -31,9 +31,10 @@ EARSHOT_REQUIRE_DATA=1, where it fails. Every command names the text space
 2. Bad inputs exit 1 with one message naming the problem, nothing on
    stdout, no crash or sanitizer report, and no bridge file written:
    a missing audio file, an empty label, one class, a missing manifest, a
-   header-only one, no label column, --folds naming only an empty fold,
-   a corrupt audio file, truncated / damaged / random / empty bridge files
-   (eval and bridge info/onnx), eval --folds with no rows, and a bridge
+   header-only one, no label column, --folds naming an empty fold (alone
+   or beside a full one: train, eval --bridge and eval --cv all refuse it,
+   naming the fold and the folds present), a corrupt audio file, truncated / damaged / random / empty bridge files
+   (eval and bridge info/onnx), and a bridge
    trained for another text space (a small synthetic .eswv made with
    test_wordvec.py's converter) scored with the default one: the message
    names both identities. Usage errors exit 2.
@@ -419,8 +420,11 @@ def part_errors(c, tmp, m, b):
     write_csv(os.path.join(d, "nolab.csv"), ["path,kind,fold"] + lines[1:])
     fails("no label column", ["train", "--manifest", "nolab.csv"],
           "no column 'label'", "path, kind, fold")
+    empty_fold = ("m.csv: fold 7 has no rows", "(folds present: 1, 2, 3)")
     fails("--folds naming an empty fold", ["train", "--manifest", "m.csv", "--folds", "7"],
-          "no rows", "--folds")
+          *empty_fold)
+    fails("--folds naming an empty fold beside a full one",
+          ["train", "--manifest", "m.csv", "--folds", "1,7"], *empty_fold)
     rng = np.random.default_rng(11)
     with open(os.path.join(d, "audio", "corrupt.wav"), "wb") as f:
         f.write(rng.integers(0, 256, 6000, dtype=np.uint8).tobytes())
@@ -430,10 +434,18 @@ def part_errors(c, tmp, m, b):
     fails("eval: corrupt audio file", ["eval", "--manifest", "corrupt.csv", "--bridge", b,
                                        *TEXT], "line 20", "audio/corrupt.wav")
     fails("eval: --folds with no rows", ["eval", "--manifest", "m.csv", "--bridge", b,
-                                         "--folds", "7", *TEXT], "no rows", "--folds")
+                                         "--folds", "7", *TEXT], *empty_fold)
+    fails("eval: --folds naming an empty fold beside a full one",
+          ["eval", "--manifest", "m.csv", "--bridge", b, "--folds", "1,7", *TEXT],
+          *empty_fold)
     fails("eval --cv: a fold with no test rows",
           ["eval", "--manifest", "m.csv", "--cv", "--folds", "7", "--epochs", "2", *TEXT],
-          "fold 7", "0 test rows")
+          *empty_fold)
+    r = fails("eval --cv: an empty fold after a full one",
+              ["eval", "--manifest", "m.csv", "--cv", "--folds", "1,7", "--epochs", "2",
+               *TEXT], *empty_fold)
+    c.check("eval --cv: the empty fold is refused before any fold is trained",
+            "== fold" not in r.stderr, r.stderr.strip()[-200:])
     write_csv(os.path.join(d, "nofold.csv"), [",".join(l.split(",")[:2]) for l in lines])
     fails("eval --cv without folds", ["eval", "--manifest", "nofold.csv", "--cv", *TEXT],
           "no 'fold' column", "--kfold")

@@ -1,7 +1,7 @@
 /* test_manifest.c — the manifest reader (src/data/manifest.c) and the fold
  * assignment (src/data/folds.c): RFC 4180 parsing, every validation error
- * with its message, fold lists and selection, group-stratified folds on
- * generated manifests and on the shared ESC-50 manifest. */
+ * with its message, fold lists, selection and checks, group-stratified
+ * folds on generated manifests and on the shared ESC-50 manifest. */
 #include "testlib.h"
 
 #include <stdio.h>
@@ -305,6 +305,54 @@ static void test_fold_lists(void **state)
     es_manifest_free(m);
 }
 
+/* es_manifest_check_folds: every listed fold has rows, else one message
+ * naming the first empty fold and the folds present (ascending, once). */
+static void test_check_folds(void **state)
+{
+    (void)state;
+    touch_audio();
+    const char *p = write_file("chk.csv", "path,label,fold\na.wav,x,3\nb.wav,y,1\n"
+                                          "c.wav,x,5\nd.wav,y,1\n");
+    es_manifest *m = load_ok(p, NULL);
+    es_error err = {0};
+    const int ok[3] = {5, 1, 3};
+    assert_int_equal(es_manifest_check_folds(m, ok, 3, &err), ES_OK);
+    assert_int_equal(es_manifest_check_folds(m, NULL, 0, &err), ES_OK);
+    const int bad[3] = {1, 7, 2};
+    assert_int_equal(es_manifest_check_folds(m, bad, 3, &err), ES_ERR_INVALID_ARG);
+    printf("     %s\n", err.message);
+    char want[600];
+    snprintf(want, sizeof want, "%s: fold 7 has no rows (folds present: 1, 3, 5)", p);
+    assert_string_equal(err.message, want);
+    const int zero[1] = {0};
+    assert_int_equal(es_manifest_check_folds(m, zero, 1, &err), ES_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "fold 0 has no rows"));
+    es_manifest_free(m);
+
+    /* no fold column: refused as es_manifest_select refuses it */
+    m = load_ok(write_file("chk_nofold.csv", "path,label\na.wav,x\nb.wav,y\n"), NULL);
+    assert_int_equal(es_manifest_check_folds(m, ok, 1, &err), ES_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "no fold column"));
+    assert_int_equal(es_manifest_check_folds(m, NULL, 0, &err), ES_OK);
+    es_manifest_free(m);
+
+    /* many folds: the list is cut, not overflowed */
+    size_t cap = 1 << 16, o = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    o += (size_t)snprintf(t + o, cap - o, "path,label,fold\n");
+    for (int i = 0; i < 400; i++)
+        o += (size_t)snprintf(t + o, cap - o, "a.wav,%s,%d\n", i % 2 ? "x" : "y",
+                              1000 + i);
+    m = load_ok(write_file("chk_many.csv", t), NULL);
+    free(t);
+    const int far[1] = {7};
+    assert_int_equal(es_manifest_check_folds(m, far, 1, &err), ES_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "fold 7 has no rows (folds present: 1000, 1001"));
+    assert_non_null(strstr(err.message, "..."));
+    es_manifest_free(m);
+}
+
 /* A manifest of n_per[l] rows for each label l (ids interleaved), with an
  * optional group per row; all paths point to a.wav. */
 static es_manifest *make_fold_manifest(const char *name, const int *n_per, int n_labels,
@@ -456,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_text_rows),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_fold_lists),
+        cmocka_unit_test(test_check_folds),
         cmocka_unit_test(test_folds_singletons),
         cmocka_unit_test(test_folds_groups),
         cmocka_unit_test(test_folds_esc50),

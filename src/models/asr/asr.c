@@ -3,6 +3,7 @@
  * dispatches; plus the transcript structure both backends fill. */
 #include "core/error.h"
 #include "models/asr/asr_impl.h"
+#include "models/whisper/whisper_names.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -66,41 +67,19 @@ es_status es_asr_open_named(const char *name, const char *models_dir,
 {
     if (!out) return es_fail(err, ES_ERR_INVALID_ARG, "asr: out is NULL");
     *out = NULL;
-    int is_auto = !name || !strcmp(name, "auto");
-    const char *rel = NULL;
-    if (name && !strcmp(name, "whisper-tiny")) rel = ES_MODEL_WHISPER_TINY_FILE;
-    else if (name && !strcmp(name, "whisper-tiny.en")) rel = ES_MODEL_WHISPER_TINY_EN_FILE;
-    else if (name && !strcmp(name, "pocketsphinx")) {
+    if (name && !strcmp(name, "pocketsphinx")) {
         if (!exists(ES_POCKETSPHINX_MODEL_DIR))
             return es_fail(err, ES_ERR_NOT_FOUND, "PocketSphinx's model is not "
                            "installed (%s): install the Debian package "
                            "pocketsphinx-en-us (scripts/install-deps.sh)",
                            ES_POCKETSPHINX_MODEL_DIR);
         return es_asr_open(ES_POCKETSPHINX_MODEL_DIR, params, out, err);
-    } else if (!is_auto) {
-        return es_asr_open(name, params, out, err);
     }
-    char dir[4096];
-    if (models_dir) snprintf(dir, sizeof dir, "%s", models_dir);
-    else {
-        es_status s = es_models_dir(dir, sizeof dir, err);
-        if (s) return s;
-    }
-    char path[4200];
-    if (rel) {
-        snprintf(path, sizeof path, "%s/%s", dir, rel);
-        if (!exists(path))
-            return es_fail(err, ES_ERR_NOT_FOUND, "%s is not installed (looked "
-                           "for %s): install it with `earshot models pull %s`",
-                           name, path, name);
-        return es_asr_open(path, params, out, err);
-    }
-    static const char *const order[] = {ES_MODEL_WHISPER_TINY_FILE,
-                                        ES_MODEL_WHISPER_TINY_EN_FILE};
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, order[i]);
-        if (exists(path)) return es_asr_open(path, params, out, err);
-    }
+    char buf[4200];
+    const char *path = NULL;
+    es_status s = es_whisper_model_path(name, models_dir, buf, sizeof buf, &path, err);
+    if (s) return s;
+    if (path) return es_asr_open(path, params, out, err);
     if (exists(ES_POCKETSPHINX_MODEL_DIR))
         return es_asr_open(ES_POCKETSPHINX_MODEL_DIR, params, out, err);
     return es_fail(err, ES_ERR_NOT_FOUND, "no speech recognizer is installed: "

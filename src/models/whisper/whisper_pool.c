@@ -29,6 +29,7 @@
 
 #include "core/error.h"
 #include "models/whisper/whisper_model.h"
+#include "models/whisper/whisper_names.h"
 #include "models/whisper/whisper_transcribe.h"
 
 #define FP_BLOCK 4096
@@ -96,12 +97,6 @@ static es_status fingerprint(const char *path, const es_whisper_hparams *hp,
     return s;
 }
 
-static int exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
 static es_status open_path(const char *path, int threads, es_whisper_pool **out,
                            es_error *err)
 {
@@ -157,34 +152,14 @@ es_status es_whisper_pool_open(const char *name, const char *models_dir,
 {
     if (!out) return es_fail(err, ES_ERR_INVALID_ARG, "whisper pool: out is NULL");
     *out = NULL;
-    const int is_auto = !name || !strcmp(name, "auto");
-    const char *rel = NULL;
-    if (name && !strcmp(name, "whisper-tiny")) rel = ES_MODEL_WHISPER_TINY_FILE;
-    else if (name && !strcmp(name, "whisper-tiny.en")) rel = ES_MODEL_WHISPER_TINY_EN_FILE;
-    else if (!is_auto) return open_path(name, threads, out, err);
-    char dir[4096];
-    if (models_dir) snprintf(dir, sizeof dir, "%s", models_dir);
-    else {
-        es_status s = es_models_dir(dir, sizeof dir, err);
-        if (s) return s;
-    }
-    char path[4200];
-    if (rel) {
-        snprintf(path, sizeof path, "%s/%s", dir, rel);
-        if (!exists(path))
-            return es_fail(err, ES_ERR_NOT_FOUND, "%s is not installed (looked for %s): "
-                           "install it with `earshot models pull %s`", name, path, name);
-        return open_path(path, threads, out, err);
-    }
-    static const char *const order[] = {ES_MODEL_WHISPER_TINY_FILE,
-                                        ES_MODEL_WHISPER_TINY_EN_FILE};
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, order[i]);
-        if (exists(path)) return open_path(path, threads, out, err);
-    }
+    char buf[4200];
+    const char *path = NULL;
+    es_status s = es_whisper_model_path(name, models_dir, buf, sizeof buf, &path, err);
+    if (s) return s;
+    if (path) return open_path(path, threads, out, err);
     return es_fail(err, ES_ERR_NOT_FOUND, "no Whisper model is installed in %s (hybrid "
                    "bridge inputs need one): get it with `earshot models pull "
-                   "whisper-tiny` (needs the network)", dir);
+                   "whisper-tiny` (needs the network)", buf);
 }
 
 int es_whisper_pool_dim(const es_whisper_pool *p)
