@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "index/file_hash.h"
 #include "index/walk.h"
+#include "models/whisper/whisper_names.h"
 
 #define DEFAULT_BRIDGE "bridge/default.esbridge"
 
@@ -41,15 +42,13 @@ static void asr_choice(const es_index_config *cfg, const char *dir, char *out,
         snprintf(out, size, "%s", name);
         return;
     }
-    static const char *const order[] = {ES_MODEL_WHISPER_TINY_FILE,
-                                        ES_MODEL_WHISPER_TINY_EN_FILE};
-    char p[4200];
-    for (size_t i = 0; i < 2; i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, order[i]);
-        if (exists(p)) {
-            snprintf(out, size, "whisper:%s", order[i]);
-            return;
-        }
+    char buf[4200];
+    const char *path = NULL;
+    es_error e;
+    if (es_whisper_model_path(NULL, dir, buf, sizeof buf, &path, &e) == ES_OK &&
+        path) {
+        snprintf(out, size, "whisper:%s", path);
+        return;
     }
     snprintf(out, size, "pocketsphinx");
 }
