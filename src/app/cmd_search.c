@@ -35,12 +35,15 @@ void es_cmd_search_help(FILE *out)
             "  --speech-weight A,B  fusion: a chunk with speech score w weighs its\n"
             "                     speech path by clamp(A·w + B, 0, 1) and its sound\n"
             "                     path by the rest (default 1,0; docs/SEARCH.md)\n"
+            "  --temperature T    fusion softness: small = the better path wins,\n"
+            "                     0 = weighted mean (default %.2f)\n"
             "  --exact            rank with the f32 vectors (default: int8)\n"
             "  --json             machine-readable output on stdout\n"
             "  --index PATH       the index (default: $EARSHOT_INDEX, else the\n"
             "                     last one `earshot index` used)\n"
             "  --threads N        search threads (default: cores)\n",
-            (double)ES_SEARCH_LEXICAL_DEFAULT);
+            (double)ES_SEARCH_LEXICAL_DEFAULT,
+            (double)ES_SEARCH_TEMPERATURE_DEFAULT);
 }
 
 static const char *path_name(int p)
@@ -233,7 +236,7 @@ static es_status embed_example(es_store *s, const es_index_models *m,
 int es_cmd_search(int argc, char **argv)
 {
     enum { O_MOMENTS = 256, O_PATH, O_MIN, O_LEX, O_EXACT, O_JSON, O_INDEX,
-           O_THREADS, O_LIKE, O_SPW };
+           O_THREADS, O_LIKE, O_SPW, O_TEMP };
     static const struct option opts[] = {
         {"moments", required_argument, 0, O_MOMENTS},
         {"path", required_argument, 0, O_PATH},
@@ -245,6 +248,7 @@ int es_cmd_search(int argc, char **argv)
         {"threads", required_argument, 0, O_THREADS},
         {"like", required_argument, 0, O_LIKE},
         {"speech-weight", required_argument, 0, O_SPW},
+        {"temperature", required_argument, 0, O_TEMP},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     es_search_params p = es_search_default_params();
@@ -280,6 +284,12 @@ int es_cmd_search(int argc, char **argv)
             if (end == optarg || *end || !(p.lexical_weight >= 0) ||
                 p.lexical_weight > 10)
                 return es_cli_usage_error("search", "--lexical wants 0..10");
+            break;
+        case O_TEMP:
+            p.temperature = strtof(optarg, &end);
+            if (end == optarg || *end || !(p.temperature >= 0) ||
+                p.temperature > 100)
+                return es_cli_usage_error("search", "--temperature wants 0..100");
             break;
         case O_EXACT: p.exact = 1; break;
         case O_JSON: json = 1; break;

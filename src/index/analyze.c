@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "dsp/speech_detect.h"
+#include "index/transcript_filter.h"
 #include "models/whisper/whisper_pool.h"
 
 /* Longest stretch of audio sent to the recogniser at once: bounds memory
@@ -212,7 +213,8 @@ static es_status region_flush(es_analyzer *a, region *g, es_analysis *r,
     r->asr_seconds += (double)g->n / ES_SAMPLE_RATE;
     for (size_t i = 0; i < t->n_segments && st == ES_OK; i++) {
         const es_asr_segment *s = &t->segments[i];
-        if (!s->text || !s->text[0]) continue;
+        if (!s->text || !s->text[0] || es_transcript_is_repetitive(s->text))
+            continue;
         st = add_segment(r, seg_cap, off + s->start, off + s->end, s->text,
                          s->no_speech_prob, err);
     }

@@ -25,6 +25,7 @@ es_search_params es_search_default_params(void)
     p.lexical_weight = ES_SEARCH_LEXICAL_DEFAULT;
     p.speech_a = 1.0f;
     p.speech_b = 0.0f;
+    p.temperature = ES_SEARCH_TEMPERATURE_DEFAULT;
     return p;
 }
 
@@ -92,12 +93,15 @@ static es_status lexical_scores(es_store *s, const es_vec_cache *c,
     char *q = fts_query(text);
     if (!q) return ES_OK;
     sqlite3_stmt *st = NULL;
+    /* bm25() only works in a query on the FTS table itself: rank the
+     * segments there, then map them to the chunks they overlap */
     const char *sql =
-        "SELECT c.id, min(bm25(segments_fts)) FROM segments_fts "
-        "JOIN segments g ON g.id = segments_fts.rowid "
+        "WITH m AS MATERIALIZED (SELECT rowid AS sid, bm25(segments_fts) "
+        "AS score FROM segments_fts WHERE segments_fts MATCH ?) "
+        "SELECT c.id, min(m.score) FROM m "
+        "JOIN segments g ON g.id = m.sid "
         "JOIN chunks c ON c.file_id = g.file_id AND c.start < g.end "
-        "AND c.end > g.start "
-        "WHERE segments_fts MATCH ? GROUP BY c.id";
+        "AND c.end > g.start GROUP BY c.id";
     if (sqlite3_prepare_v2(es_store_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
         free(q);
         return es_store_fail(s, "lexical search", err);
@@ -128,7 +132,9 @@ static float speech_weight(const es_search_params *p, float w)
 }
 
 /* Fused score of row r, NaN when it cannot match; *matched = the path that
- * contributed most. */
+ * contributed most. Both paths: a weighted log-sum-exp of the two
+ * similarities (docs/SEARCH.md): τ → ∞ is the weighted mean, τ → 0 the
+ * best path among those with weight; τ = 0 here means the plain mean. */
 static float fuse(const fusion_in *in, size_t r, int *matched)
 {
     const es_vec_cache *c = in->c;
@@ -138,9 +144,16 @@ static float fuse(const fusion_in *in, size_t r, int *matched)
     float dense;
     if (hs && hd) {
         float w = speech_weight(in->p, c->speech_score[r]);
-        float a = w * in->sp[r], b = (1 - w) * in->snd[r];
-        dense = a + b;
-        *matched = a >= b ? ES_PATH_SPEECH : ES_PATH_SOUND;
+        float a = in->sp[r], b = in->snd[r], t = in->p->temperature;
+        if (t > 0) {
+            float m = a > b ? a : b;
+            float ea = w * expf((a - m) / t), eb = (1 - w) * expf((b - m) / t);
+            dense = ea + eb > 0 ? m + t * logf(ea + eb) : m;
+            *matched = ea >= eb ? ES_PATH_SPEECH : ES_PATH_SOUND;
+        } else {
+            dense = w * a + (1 - w) * b;
+            *matched = w * a >= (1 - w) * b ? ES_PATH_SPEECH : ES_PATH_SOUND;
+        }
     } else {
         dense = hs ? in->sp[r] : in->snd[r];
         *matched = hs ? ES_PATH_SPEECH : ES_PATH_SOUND;

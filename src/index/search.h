@@ -5,11 +5,14 @@
  * speech-path similarity s_sp (its transcript vs the query) and sound-path
  * similarity s_snd (its bridge vector vs the query),
  *
- *     dense(c) = w' · s_sp + (1 − w') · s_snd,   w' = clamp(a·w + b, 0, 1)
+ *     w' = clamp(a·w + b, 0, 1)
+ *     dense(c) = τ · log(w'·exp(s_sp/τ) + (1 − w')·exp(s_snd/τ))
  *
- * when the chunk has both vectors, s_sp or s_snd alone when it has one;
- * then score(c) = dense(c) + λ · lex(c), lex ∈ [0, 1] from FTS5 BM25 over
- * the transcript segments in the chunk (λ = 0 turns it off). */
+ * when the chunk has both vectors (a soft maximum that trusts each path by
+ * its weight: a sound chunk whose noise was "transcribed" still matches by
+ * its sound), s_sp or s_snd alone when it has one; then score(c) =
+ * dense(c) + λ · lex(c), lex ∈ [0, 1] from FTS5 BM25 over the transcript
+ * segments in the chunk (λ = 0 turns it off). */
 #ifndef ES_SEARCH_H
 #define ES_SEARCH_H
 
@@ -27,6 +30,8 @@ typedef struct es_search_params {
     float min_score;            /* drop moments below (default -1 = none)  */
     float lexical_weight;       /* λ (default ES_SEARCH_LEXICAL_DEFAULT)   */
     float speech_a, speech_b;   /* w' = clamp(a·w + b): default 1, 0        */
+    float temperature;          /* τ (default ES_SEARCH_TEMPERATURE_DEFAULT);
+                                   0 = the weighted mean                   */
     int exact;                  /* f32 vectors instead of int8             */
     int threads;                /* ≤ 0: all cores                          */
     /* query by example: skip moments of this file overlapping the span   */
@@ -35,6 +40,7 @@ typedef struct es_search_params {
 } es_search_params;
 
 #define ES_SEARCH_LEXICAL_DEFAULT 0.15f
+#define ES_SEARCH_TEMPERATURE_DEFAULT 0.1f
 
 es_search_params es_search_default_params(void);
 

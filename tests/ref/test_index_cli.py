@@ -173,9 +173,13 @@ def part_index_and_search(c, work, bridge):
     c.check(m["matched"] == "sound", "no transcripts: matched by the sound path", m)
     j1 = search(c, idx, "dog barking", "-k", "1")
     c.check(len(j1["results"]) == 1, "-k 1 gives one file", len(j1["results"]))
-    jsp = search(c, idx, "dog barking", "--path", "speech")
-    c.check(jsp["results"] == [], "--path speech: no speech vectors, no results",
-            jsp["results"][:1])
+    for path in ("speech", "sound"):
+        jp = search(c, idx, "a siren", "--path", path)
+        ms = [mo for x in jp["results"] for mo in x["moments"]]
+        c.check(all(mo["matched"] == path and mo[f"{path}_sim"] is not None for mo in ms),
+                f"--path {path}: every moment matched by the {path} path", ms[:2])
+    c.check(len([1 for x in search(c, idx, "a siren", "--path", "sound")["results"]]) == 4,
+            "--path sound: all four audio files have sound vectors")
     jhi = search(c, idx, "dog barking", "--min-score", "2")
     c.check(jhi["results"] == [], "--min-score above every score hides all", jhi["results"][:1])
     exact = search(c, idx, "dog barking", "--exact")
