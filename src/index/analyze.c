@@ -48,6 +48,18 @@ es_status es_analyzer_create(const es_analyze_config *cfg, es_analyzer **out,
         es_analyzer_free(a);
         return st;
     }
+    if (a->whisper && cfg->bridge &&
+        strcmp(es_bridge_whisper_identity(cfg->bridge),
+               es_whisper_pool_identity(a->whisper)) != 0) {
+        st = es_fail(err, ES_ERR_FORMAT,
+                     "the bridge was trained on the states of %s, but the "
+                     "Whisper model here is %s: train a bridge for it "
+                     "(earshot train --features hybrid)",
+                     es_bridge_whisper_identity(cfg->bridge),
+                     es_whisper_pool_identity(a->whisper));
+        es_analyzer_free(a);
+        return st;
+    }
     a->n_features = es_features_dim(a->features);
     a->in_dim = a->n_features + (a->whisper ? es_whisper_pool_dim(a->whisper)
                                             : 0);

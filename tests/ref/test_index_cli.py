@@ -28,7 +28,12 @@ found), a nested folder, a corrupt .mp3, a hidden file and a text file.
 6. bad input: an index that is random bytes or another program's SQLite
    database, a missing index, an empty query, a missing example file, a
    folder that does not exist: exit 1 (usage: 2) with a message, no crash.
-7. speech (shared data: jfk.wav and LJ Speech clips; EARSHOT_REQUIRE_DATA=1
+7. hybrid mode (a small synthetic Whisper model in the real ggml format,
+   tests/ref/whisper_synth.py, and a bridge trained on its states): every
+   chunk gets a sound vector, the mode is recorded; a non-hybrid bridge, a
+   bridge of another Whisper model, or no Whisper at all is refused with a
+   message naming the problem.
+8. speech (shared data: jfk.wav and LJ Speech clips; EARSHOT_REQUIRE_DATA=1
    fails if missing, else skipped): PocketSphinx transcribes the speech-like
    chunks; a query made of words said in jfk.wav finds it first through
    the speech path, with a transcript snippet; sound-only files get no
@@ -339,6 +344,54 @@ def part_bad_input(c, work, bridge):
     c.check(j["results"] == [], "searching an empty index: no results", j["results"])
 
 
+def part_hybrid(c, work, bridge):
+    import whisper_synth as ws
+    vocab = reflib.shared("models/whisper-aux/for-tests-ggml-tiny.bin")
+    w1, w2 = os.path.join(work, "w1.bin"), os.path.join(work, "w2.bin")
+    ws.write_model(w1, vocab, ws.SMALL, "f32", seed=5)
+    ws.write_model(w2, vocab, ws.SMALL, "f32", seed=6)
+    manifest = os.path.join(work, "train", "m.csv")
+    hb = os.path.join(work, "hybrid.esbridge")
+    r = es(["train", "--manifest", manifest, "--out", hb, "--features", "hybrid",
+            "--whisper", w1, *TC.TRAIN])
+    c.check(r.returncode == 0, "train a hybrid bridge on synthetic Whisper states",
+            r.stderr[-300:])
+    lib = os.path.join(work, "hyb")
+    os.makedirs(lib)
+    for i, lab in enumerate(TC.LABELS):
+        reflib.write_wav_s16(os.path.join(lib, f"{lab}.wav"), long_clip(lab, 12, 600 + i))
+    idx = os.path.join(work, "hyb.earshot")
+    r = es(["index", lib, "--index", idx, "--mode", "hybrid", "--asr", w1, "--bridge", hb,
+            "--text-model", "wordvec"])
+    c.check(r.returncode == 0 and "mode: hybrid" in r.stdout, "hybrid index exit 0",
+            (r.stdout[-300:], r.stderr[-300:]))
+    st = status(c, idx)
+    c.check(st.get("models", {}).get("mode") == "hybrid", "status: mode hybrid", st.get("models"))
+    c.check(st.get("files") == 3 and st.get("vectors_sound") == st.get("chunks") > 0,
+            "hybrid: a sound vector for every chunk", st)
+    j = search(c, idx, "a siren", "--path", "sound")
+    c.check(len(j["results"]) == 3, "hybrid index is searchable", j["results"][:1])
+    bad = [
+        (["--mode", "hybrid", "--asr", w1, "--bridge", bridge], "hybrid inputs"),
+        (["--mode", "hybrid", "--asr", w2, "--bridge", hb], "trained on the states"),
+        (["--mode", "lightweight", "--bridge", hb], "--mode hybrid"),
+    ]
+    for extra, words in bad:
+        r = es(["index", lib, "--index", os.path.join(work, "hyb2.earshot"),
+                "--text-model", "wordvec", *extra])
+        c.check(r.returncode == 1 and words in r.stderr,
+                f"refused: {' '.join(os.path.basename(x) for x in extra)}",
+                (r.returncode, r.stderr[-300:]))
+    empty_models = os.path.join(work, "nomodels")
+    os.makedirs(empty_models)
+    env = dict(os.environ, EARSHOT_MODELS=empty_models)
+    r = es(["index", lib, "--index", os.path.join(work, "hyb3.earshot"), "--mode", "hybrid",
+            "--bridge", hb, "--text-model", TC.require_wordvec()], env=env)
+    c.check(r.returncode == 1 and "whisper" in r.stderr.lower(),
+            "hybrid without any Whisper model: refused, naming Whisper",
+            (r.returncode, r.stderr[-300:]))
+
+
 def part_speech(c, work, bridge):
     jfk = reflib.shared("models/test-audio/jfk.wav")
     lj = reflib.shared("data/ljspeech/manifest.csv")
@@ -382,6 +435,7 @@ def main():
     part_index_and_search(c, work, bridge)
     part_interrupt(c, work, bridge)
     part_bad_input(c, work, bridge)
+    part_hybrid(c, work, bridge)
     part_speech(c, work, bridge)
     c.check(not TC.CRASHES, "no command crashed or printed a sanitizer report", TC.CRASHES)
     if c.failed == 0:
