@@ -7,7 +7,7 @@ PKGS=(
   # toolchain
   build-essential cmake pkg-config git
   # audio decoding (FFmpeg libraries) and the test-file generators
-  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev ffmpeg sox
+  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev ffmpeg sox espeak-ng
   # DSP, linear algebra, storage, tests
   libkissfft-dev libopenblas-dev libsqlite3-dev libcmocka-dev
   # text models: Unicode (NFD, case), JSON (configs, safetensors headers)
