@@ -353,7 +353,10 @@ static es_status commit_item(es_store *s, const es_index_models *m,
     p->file_speech_chunks = 0;
     for (size_t i = 0; ok && i < it->result.n_chunks; i++)
         p->file_speech_chunks += speech_row[i] >= 0;
-    p->warning = ok && it->result.warning[0] ? it->result.warning : NULL;
+    /* the analysis is freed below: the report keeps the warning's text */
+    snprintf(rep->warning, sizeof rep->warning, "%s",
+             ok ? it->result.warning : "");
+    p->warning = rep->warning[0] ? rep->warning : NULL;
     if (!ok) {
         p->failed++;
         if (add_failure(rep, it->file->path, it->error.message) != ES_OK &&

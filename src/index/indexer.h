@@ -82,6 +82,7 @@ typedef struct es_index_report {
     size_t n_failures;
     int interrupted;
     char models[1024];        /* one line per model in use                  */
+    char warning[ES_ERROR_MESSAGE_MAX + 32]; /* FILE_DONE's warning text    */
 } es_index_report;
 
 void es_index_report_clear(es_index_report *r);

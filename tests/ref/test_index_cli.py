@@ -33,7 +33,11 @@ found), a nested folder, a corrupt .mp3, a hidden file and a text file.
    chunk gets a sound vector, the mode is recorded; a non-hybrid bridge, a
    bridge of another Whisper model, or no Whisper at all is refused with a
    message naming the problem.
-8. speech (shared data: jfk.wav and LJ Speech clips; EARSHOT_REQUIRE_DATA=1
+8. progressive loading: with --asr naming a file that does not exist, a
+   folder of rain noise indexes without a word about the recogniser (it is
+   never loaded), while a folder with speech warns that there is no
+   transcript and still indexes the sound path.
+9. speech (shared data: jfk.wav and LJ Speech clips; EARSHOT_REQUIRE_DATA=1
    fails if missing, else skipped): PocketSphinx transcribes the speech-like
    chunks; a query made of words said in jfk.wav finds it first through
    the speech path, with a transcript snippet; sound-only files get no
@@ -392,6 +396,29 @@ def part_hybrid(c, work, bridge):
             (r.returncode, r.stderr[-300:]))
 
 
+def part_lazy_asr(c, work, bridge):
+    d = os.path.join(work, "rainonly")
+    os.makedirs(d)
+    for i in range(2):
+        reflib.write_wav_s16(os.path.join(d, f"rain{i}.wav"), long_clip("rain", 12, 700 + i))
+    missing = os.path.join(work, "no-such-model.bin")
+    r = es(["index", d, "--index", os.path.join(work, "lazy1.earshot"), "--bridge", bridge,
+            "--text-model", "wordvec", "--asr", missing])
+    c.check(r.returncode == 0 and "no-such-model" not in r.stderr,
+            "sound only: the recogniser is never loaded", r.stderr[-300:])
+    sp = os.path.join(work, "speechonly")
+    os.makedirs(sp)
+    shutil.copy(reflib.shared("models/test-audio/jfk.wav"), sp)
+    r = es(["index", sp, "--index", os.path.join(work, "lazy2.earshot"), "--bridge", bridge,
+            "--text-model", "wordvec", "--asr", missing])
+    c.check(r.returncode == 0 and "no transcript" in r.stderr and "no-such-model" in r.stderr,
+            "speech: loading the recogniser is tried, the failure is a warning",
+            r.stderr[-300:])
+    st = status(c, os.path.join(work, "lazy2.earshot"))
+    c.check(st.get("files") == 1 and st.get("vectors_sound", 0) > 0 and
+            st.get("vectors_speech") == 0, "… and the file keeps its sound path", st)
+
+
 def part_speech(c, work, bridge):
     jfk = reflib.shared("models/test-audio/jfk.wav")
     lj = reflib.shared("data/ljspeech/manifest.csv")
@@ -436,6 +463,7 @@ def main():
     part_interrupt(c, work, bridge)
     part_bad_input(c, work, bridge)
     part_hybrid(c, work, bridge)
+    part_lazy_asr(c, work, bridge)
     part_speech(c, work, bridge)
     c.check(not TC.CRASHES, "no command crashed or printed a sanitizer report", TC.CRASHES)
     if c.failed == 0:
