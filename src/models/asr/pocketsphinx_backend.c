@@ -22,8 +22,9 @@
  *   ps_seg_iter gives words with frames; fillers (<s>, </s>, <sil>,
  *   [NOISE], ...) are dropped and alternate pronunciations ("read(2)")
  *   lose their suffix. Words join one segment until a pause longer than
- *   ES_PS_PAUSE_S or the end of the utterance. avg_logprob is the mean of
- *   the words' natural-log lattice posteriors (0 = certain).
+ *   ES_PS_PAUSE_S, ES_PS_MAX_SEG_S of speech, or the end of the
+ *   utterance. avg_logprob is the mean of the words' natural-log lattice
+ *   posteriors (0 = certain).
  *
  * Same audio, same words
  *   The acoustic model's Gaussian selection (PTM top-N) carries state from
@@ -54,6 +55,9 @@
 #define ES_PS_MIN_UTT_S 10              /* earliest point a cut may fall at  */
 #define ES_PS_CUT_WIN_S 0.3             /* quiet stretch a cut is centred in */
 #define ES_PS_PAUSE_S 0.5               /* a longer pause starts a segment   */
+#define ES_PS_MAX_SEG_S 8.0             /* so does a segment this long: the
+                                           index places text in 10 s chunks
+                                           by the segments' times            */
 #define ES_PS_MIN_DECODE_S 0.1          /* shorter audio holds no word       */
 #define ES_PS_SILENCE_RMS 3.0e-4f       /* ≈ −70 dBFS: below is no signal    */
 #define ES_PS_PRIMER 1600               /* samples of the primer (0.1 s)     */
@@ -262,7 +266,9 @@ static es_status decode_utterance(ps_backend *b, const float *x, size_t n,
     }
     size_t i0 = 0;
     for (size_t i = 1; i <= b->n_words; i++) {
-        if (i < b->n_words && b->words[i].start - b->words[i - 1].end <= ES_PS_PAUSE_S)
+        if (i < b->n_words &&
+            b->words[i].start - b->words[i - 1].end <= ES_PS_PAUSE_S &&
+            b->words[i].end - b->words[i0].start <= ES_PS_MAX_SEG_S)
             continue;
         if (flush_segment(b, i0, i, t))
             return es_fail(err, ES_ERR_NOMEM, "pocketsphinx: out of memory");
