@@ -1,51 +1,78 @@
 #!/usr/bin/env bash
-# The main job, for now: install dependencies, build, then decode every audio
-# file of a folder and compute its sound features, chunk by chunk; then
-# install the offline text encoder and embed a few queries.
-#   scripts/demo.sh            a generated demo folder (tones, clicks, noise)
+# The main job: install the dependencies and the offline backends, build,
+# index a folder of audio and search it.
+#   scripts/demo.sh            a generated demo library: spoken passages
+#                              (espeak-ng) and synthesised sounds, plus one
+#                              corrupt file (reported and skipped)
 #   scripts/demo.sh ~/Audio    your own folder (any format FFmpeg reads)
-# Outputs go to out/: 16 kHz WAVs and features .npy (one row per chunk).
+# The index goes to build/demo/<name>.earshot. With real models installed
+# (`earshot models pull minilm`, `... whisper-tiny`) the same command uses
+# them. Sound search needs a bridge: the demo trains one in seconds (on the
+# generated sounds for the demo library; for your folder: the installed
+# default bridge, else ESC-50 from $EARSHOT_SHARED if present).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh >/dev/null
 bash scripts/build.sh >/dev/null
-bin=build/earshot
-folder=${1:-}
-if [ -z "$folder" ]; then
-  folder=build/demo
-  bash scripts/make-demo-audio.sh "$folder"
-fi
-[ -d "$folder" ] || { echo "demo: '$folder' is not a folder" >&2; exit 2; }
-mkdir -p out
-echo "== earshot $($bin --version | cut -d' ' -f2): decode + features on $folder =="
-ok=0; failed=0
-while IFS= read -r -d '' f; do
-  base=$(basename "$f"); stem=${base%.*}
-  if $bin decode "$f" -o "out/$stem.wav" >/dev/null &&
-     $bin features "$f" -o "out/$stem.features.npy" --times "out/$stem.times.npy" >/dev/null; then
-    ok=$((ok + 1))
-  else
-    failed=$((failed + 1))
-  fi
-done < <(find "$folder" -type f \( -iname '*.wav' -o -iname '*.flac' -o -iname '*.mp3' \
-          -o -iname '*.ogg' -o -iname '*.opus' -o -iname '*.m4a' -o -iname '*.aac' \
-          -o -iname '*.mp4' -o -iname '*.mkv' -o -iname '*.webm' \) -print0 | sort -z)
-/usr/bin/python3 scripts/summarize-features.py out
-echo "decoded and featurised $ok file(s), $failed failed; outputs in out/"
-[ "$ok" -gt 0 ]
-
-echo "== text encoder: queries embedded into the search space =="
 bash scripts/install-wordvectors.sh >/dev/null
-$bin models list
-queries=("dog barking" "a dog barks loudly" "church bells ringing" "heavy rain on a roof"
-         "applause in a concert hall" "violin concerto")
-$bin embed "${queries[@]}" -o out/queries.npy
-/usr/bin/python3 - "${queries[@]}" <<'PY'
-import sys, numpy as np
-q = sys.argv[1:]
-v = np.load("out/queries.npy")
-s = v @ v.T
-print("cosine similarity (rows: queries; columns in the same order):")
-for i, t in enumerate(q):
-    print(f"  {t:28s} " + " ".join(f"{x:5.2f}" for x in s[i]))
-PY
+bin=build/earshot
+out=build/demo
+mkdir -p "$out"
+models=${EARSHOT_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/earshot/models}
+shared=${EARSHOT_SHARED:-../shared}
+folder=${1:-}
+
+say() { printf '\n== %s\n' "$*"; }
+
+# train_bridge MANIFEST OUT: trains unless OUT is newer than MANIFEST
+train_bridge() {
+  if [ ! -f "$2" ] || [ "$1" -nt "$2" ]; then
+    $bin train --manifest "$1" --out "$2" --int8 2>&1 | grep -E "^(trained|wrote)" || return 1
+  fi
+}
+
+if [ -z "$folder" ]; then
+  folder=$out/library
+  say "generating the demo library in $folder (espeak-ng speech, synthesised sounds)"
+  bash scripts/make-demo-audio.sh "$folder" "$out/train"
+  say "training the sound bridge on the generated training set ($out/train)"
+  bridge=$out/demo.esbridge
+  train_bridge "$out/train/manifest.csv" "$bridge"
+  queries=("dog barking" "police siren" "thunder and heavy rain" "church bells ringing"
+           "birds singing" "people clapping" "the part about taxes and a refund"
+           "a recipe with garlic and tomatoes" "who scored the goal" "rocket launch")
+else
+  [ -d "$folder" ] || { echo "demo: '$folder' is not a folder" >&2; exit 2; }
+  if [ -f "$models/bridge/default.esbridge" ]; then
+    bridge=$models/bridge/default.esbridge
+  elif [ -f "$shared/data/esc50/manifest.csv" ]; then
+    say "training the sound bridge on ESC-50 ($shared/data/esc50)"
+    bridge=$out/esc50.esbridge
+    train_bridge "$shared/data/esc50/manifest.csv" "$bridge"
+  else
+    say "no bridge installed and no ESC-50 data: training on synthesised sounds"
+    bash scripts/make-demo-audio.sh "$out/library" "$out/train" >/dev/null
+    bridge=$out/demo.esbridge
+    train_bridge "$out/train/manifest.csv" "$bridge"
+  fi
+  queries=("dog barking" "people talking" "music" "rain" "applause" "birds singing")
+fi
+
+index=$out/$(basename "$(realpath "$folder")").earshot
+say "indexing $folder → $index"
+$bin index "$folder" --index "$index" --bridge "$bridge"
+
+for q in "${queries[@]}"; do
+  say "search: \"$q\""
+  $bin search --index "$index" -k 3 --moments 1 "$q"
+done
+
+example=$(find "$folder" -type f -path '*sounds*' -name 'siren*' | sort | head -1)
+[ -n "$example" ] || example=$(find "$folder" -type f \( -name '*.wav' -o -name '*.mp3' \) | sort | head -1)
+if [ -n "$example" ]; then
+  say "search by example: more like $example"
+  $bin search --index "$index" -k 3 --moments 1 --like "$example"
+fi
+
+say "status"
+$bin status --index "$index"
