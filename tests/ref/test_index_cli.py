@@ -37,7 +37,9 @@ found), a nested folder, a corrupt .mp3, a hidden file and a text file.
    folder of rain noise indexes without a word about the recogniser (it is
    never loaded), while a folder with speech warns that there is no
    transcript and still indexes the sound path.
-9. speech (shared data: jfk.wav and LJ Speech clips; EARSHOT_REQUIRE_DATA=1
+9. on a terminal (a pty), stderr shows a progress bar redrawn in place with
+   files, hours of audio and an ETA, instead of one line per file.
+10. speech (shared data: jfk.wav and LJ Speech clips; EARSHOT_REQUIRE_DATA=1
    fails if missing, else skipped): PocketSphinx transcribes the speech-like
    chunks; a query made of words said in jfk.wav finds it first through
    the speech path, with a transcript snippet; sound-only files get no
@@ -396,6 +398,34 @@ def part_hybrid(c, work, bridge):
             (r.returncode, r.stderr[-300:]))
 
 
+def part_tty(c, work, bridge):
+    """On a terminal, stderr carries a redrawn bar with files, hours and ETA."""
+    import pty
+    lib = os.path.join(work, "many")   # from part_interrupt
+    master, slave = pty.openpty()
+    p = subprocess.Popen([reflib.earshot(), "index", lib, "--index",
+                          os.path.join(work, "tty.earshot"), "--bridge", bridge,
+                          "--text-model", "wordvec", "--asr", "none"],
+                         stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            b = os.read(master, 4096)
+        except OSError:
+            break
+        if not b:
+            break
+        chunks.append(b)
+    p.wait(timeout=120)
+    os.close(master)
+    err = b"".join(chunks).decode("utf-8", "replace")
+    c.check(p.returncode == 0, "index on a terminal: exit 0", err[-200:])
+    c.check("\r[" in err and "ETA" in err and "8/8 files" in err and "h  ETA" in err,
+            "a progress bar with files, hours and ETA, redrawn in place", err[-300:])
+    c.check("[1/8] ok" not in err, "no per-file lines on a terminal", err[-300:])
+
+
 def part_lazy_asr(c, work, bridge):
     d = os.path.join(work, "rainonly")
     os.makedirs(d)
@@ -464,6 +494,7 @@ def main():
     part_bad_input(c, work, bridge)
     part_hybrid(c, work, bridge)
     part_lazy_asr(c, work, bridge)
+    part_tty(c, work, bridge)
     part_speech(c, work, bridge)
     c.check(not TC.CRASHES, "no command crashed or printed a sanitizer report", TC.CRASHES)
     if c.failed == 0:
