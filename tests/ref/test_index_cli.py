@@ -344,6 +344,33 @@ def part_bad_input(c, work, bridge):
         c.check(r.returncode == code and words in r.stderr,
                 f"{' '.join(os.path.basename(a) for a in args)[:70]}: exit {code} naming "
                 f"'{words}'", (r.returncode, r.stderr.strip()[-200:]))
+    # a damaged vector cache is rebuilt, never trusted
+    idx = os.path.join(work, "lib.earshot")
+    want = search(c, idx, "a siren")["results"]
+    cache = idx + ".vcache"
+    size = os.path.getsize(cache)
+    for name, data in (("random bytes", os.urandom(size)),
+                       ("cut in half", open(cache, "rb").read()[: size // 2]),
+                       ("right magic, huge row count",
+                        b"ESVCACH1" + (1).to_bytes(4, "little") + (100).to_bytes(4, "little")
+                        + (1 << 39).to_bytes(8, "little") + open(cache, "rb").read()[24:])):
+        with open(cache, "wb") as f:
+            f.write(data)
+        got = search(c, idx, "a siren")["results"]
+        c.check([x["path"] for x in got] == [x["path"] for x in want] and
+                os.path.getsize(cache) == size,
+                f"vector cache {name}: rebuilt, same results")
+    # a damaged index: an error naming it, no crash
+    cut = os.path.join(work, "cut.earshot")
+    with open(idx, "rb") as f:
+        data = f.read()
+    with open(cut, "wb") as f:
+        f.write(data[: len(data) // 2])
+    for args in (["search", "--index", cut, "dog"], ["status", "--index", cut]):
+        r = es(args)
+        c.check(r.returncode == 1 and "cut.earshot" in r.stderr,
+                f"{args[0]} on an index cut in half: exit 1 naming it",
+                (r.returncode, r.stderr[-300:]))
     r = es(["index", empty_dir, "--index", os.path.join(work, "e.earshot"), "--bridge", bridge])
     c.check(r.returncode == 0, "an empty folder indexes to an empty index", r.stderr[-200:])
     j = search(c, os.path.join(work, "e.earshot"), "dog")
