@@ -4,8 +4,9 @@
 # in 5-fold CV (a bridge per fold, the held-out fold indexed), LJ Speech
 # paraphrase and keyword queries in a mixed library, and the fusion grid
 # (--temperature × --speech-weight × --lexical) tuned on ESC-50 folds 1-2 +
-# half the paraphrases, reported on the rest. About 12-15 minutes on 2 cores
-# (PocketSphinx on the LJ clips is most of it). Needs the word vectors
+# half the paraphrases, reported on the rest. About 10 minutes on an idle
+# 2-core machine, 17 with other jobs running (PocketSphinx on the LJ clips,
+# once per fold, is about half of it). Needs the word vectors
 # (scripts/install-wordvectors.sh) and ../shared/data.
 #   bench/run-index-results.sh [WORK]      (default build/index-results)
 #   EARSHOT_BIN=build-x/earshot JOBS=2 bench/run-index-results.sh
