@@ -115,6 +115,10 @@ typedef struct es_store_counts {
 
 es_status es_store_counts_get(es_store *s, es_store_counts *c, es_error *err);
 
+/* The first column of the first row of sql as an integer (0 when no row);
+ * *ok is cleared on an error and left alone otherwise. */
+int64_t es_store_query_int(es_store *s, const char *sql, int *ok);
+
 /* The SQLite handle, for the query modules of src/index/. */
 struct sqlite3 *es_store_db(es_store *s);
 /* Fills err from the last SQLite error ("index.db: <what>: <sqlite msg>"). */

@@ -287,15 +287,15 @@ es_status es_store_segment_add(es_store *s, int64_t file_id, double start_s,
 }
 
 /* ---------------------------------------------------------------- summary */
-static int64_t count(es_store *s, const char *sql, int *ok)
+int64_t es_store_query_int(es_store *s, const char *sql, int *ok)
 {
     sqlite3_stmt *st = NULL;
     int64_t n = 0;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    else
-        *ok = 0;
+    int rc = SQLITE_ERROR;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE) *ok = 0;
     sqlite3_finalize(st);
     return n;
 }
@@ -304,20 +304,19 @@ es_status es_store_counts_get(es_store *s, es_store_counts *c, es_error *err)
 {
     memset(c, 0, sizeof *c);
     int ok = 1;
-    c->files = count(s, "SELECT count(*) FROM files", &ok);
-    c->files_failed = count(s, "SELECT count(*) FROM files WHERE status != 0",
-                            &ok);
-    c->chunks = count(s, "SELECT count(*) FROM chunks", &ok);
-    c->segments = count(s, "SELECT count(*) FROM segments", &ok);
-    c->vectors_speech = count(s, "SELECT count(*) FROM vectors WHERE path = 1",
-                              &ok);
-    c->vectors_sound = count(s, "SELECT count(*) FROM vectors WHERE path = 2",
-                             &ok);
+    c->files = es_store_query_int(s, "SELECT count(*) FROM files", &ok);
+    c->files_failed = es_store_query_int(
+        s, "SELECT count(*) FROM files WHERE status != 0", &ok);
+    c->chunks = es_store_query_int(s, "SELECT count(*) FROM chunks", &ok);
+    c->segments = es_store_query_int(s, "SELECT count(*) FROM segments", &ok);
+    c->vectors_speech = es_store_query_int(
+        s, "SELECT count(*) FROM vectors WHERE path = 1", &ok);
+    c->vectors_sound = es_store_query_int(
+        s, "SELECT count(*) FROM vectors WHERE path = 2", &ok);
     /* milliseconds, summed as integers, so the total is exact */
-    c->hours = (double)count(s,
-                             "SELECT CAST(total(duration) * 1000 AS INTEGER) "
-                             "FROM files WHERE status = 0",
-                             &ok) / 3.6e6;
+    c->hours = (double)es_store_query_int(
+                   s, "SELECT CAST(total(duration) * 1000 AS INTEGER) "
+                      "FROM files WHERE status = 0", &ok) / 3.6e6;
     if (!ok) return es_store_fail(s, "count rows", err);
     struct stat sb;
     if (stat(s->path, &sb) == 0) c->bytes += sb.st_size;

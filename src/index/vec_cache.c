@@ -84,30 +84,17 @@ static void fill_views(es_vec_cache *c, uint8_t *base, const cache_layout *l)
     c->sound_f32 = f;
 }
 
-static int64_t query_int(sqlite3 *db, const char *sql, int *ok)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    else
-        *ok = 0;
-    sqlite3_finalize(st);
-    return v;
-}
-
 /* Copies the rows into a mapped file at tmp; the caller renames it. */
 static es_status write_rows(es_store *s, const char *tmp, es_error *err)
 {
     sqlite3 *db = es_store_db(s);
     int ok = 1;
     int64_t gen = es_store_generation(s);
-    int64_t n = query_int(db, "SELECT count(*) FROM chunks", &ok);
-    int64_t dim = query_int(db, "SELECT coalesce(max(dim), 0) FROM vectors",
-                            &ok);
-    int64_t min_dim = query_int(db, "SELECT coalesce(min(dim), 0) FROM vectors",
-                                &ok);
+    int64_t n = es_store_query_int(s, "SELECT count(*) FROM chunks", &ok);
+    int64_t dim = es_store_query_int(
+        s, "SELECT coalesce(max(dim), 0) FROM vectors", &ok);
+    int64_t min_dim = es_store_query_int(
+        s, "SELECT coalesce(min(dim), 0) FROM vectors", &ok);
     if (!ok || gen < 0) return es_store_fail(s, "read the vectors", err);
     if (dim != min_dim)
         return es_fail(err, ES_ERR_FORMAT,
