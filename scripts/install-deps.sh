@@ -16,6 +16,8 @@ PKGS=(
   zlib1g-dev libpocketsphinx-dev pocketsphinx-en-us
   # `earshot models pull`: HTTPS downloads and sha256
   libcurl4-openssl-dev libssl-dev ca-certificates
+  # `earshot serve`: HTTP server
+  libmicrohttpd-dev
   # NumPy/PyTorch references used by the tests (Debian's /usr/bin/python3)
   python3 python3-numpy python3-scipy python3-torch python3-onnx
 )

@@ -56,5 +56,7 @@ int es_cmd_search(int argc, char **argv);
 void es_cmd_search_help(FILE *out);
 int es_cmd_status(int argc, char **argv);
 void es_cmd_status_help(FILE *out);
+int es_cmd_serve(int argc, char **argv);
+void es_cmd_serve_help(FILE *out);
 
 #endif

@@ -11,6 +11,7 @@
 #include "app/cli.h"
 #include "app/index_path.h"
 #include "index/indexer.h"
+#include "index/roots.h"
 #include "index/store.h"
 
 void es_cmd_index_help(FILE *out)
@@ -235,6 +236,12 @@ int es_cmd_index(int argc, char **argv)
                          (size_t)(argc - optind), &cfg, &rep, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    es_error rerr;
+    if (st == ES_OK &&
+        es_roots_add(s, (const char *const *)argv + optind,
+                     (size_t)(argc - optind), &rerr) != ES_OK)
+        fprintf(stderr, "earshot index: warning: cannot record the folders: %s\n",
+                rerr.message);
     es_store_close(s);
     if (st != ES_OK) {
         if (view.tty) fputc('\n', stderr);

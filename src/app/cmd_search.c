@@ -10,9 +10,11 @@
 
 #include "app/cli.h"
 #include "app/index_path.h"
+#include "app/search_json.h"
 #include "core/error.h"
 #include "index/analyze.h"
 #include "index/index_models.h"
+#include "index/like_query.h"
 #include "index/search.h"
 #include "index/walk.h"
 
@@ -82,50 +84,15 @@ static void print_text(const es_search_results *r)
     }
 }
 
-static cJSON *num_or_null(float v)
-{
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
 static void print_json(const char *query, const char *like, const char *index,
                        const es_index_models *m, const es_search_results *r)
 {
-    cJSON *root = cJSON_CreateObject();
-    if (query) cJSON_AddStringToObject(root, "query", query);
-    if (like) cJSON_AddStringToObject(root, "like", like);
-    cJSON_AddStringToObject(root, "index", index);
-    cJSON_AddStringToObject(root, "encoder", es_text_encoder_describe(m->enc));
-    cJSON_AddNumberToObject(root, "chunks_searched", (double)r->n_chunks);
-    cJSON_AddNumberToObject(root, "took_ms", r->ms);
-    cJSON_AddStringToObject(root, "kernel", r->kernel);
-    cJSON *arr = cJSON_AddArrayToObject(root, "results");
-    for (size_t i = 0; i < r->n_hits; i++) {
-        const es_search_hit *h = &r->hits[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "file_id", (double)h->file_id);
-        cJSON_AddStringToObject(o, "path", h->path);
-        cJSON_AddNumberToObject(o, "score", h->score);
-        cJSON *ms = cJSON_AddArrayToObject(o, "moments");
-        for (size_t j = 0; j < h->n_moments; j++) {
-            const es_search_moment *mo = &h->moments[j];
-            cJSON *x = cJSON_CreateObject();
-            cJSON_AddNumberToObject(x, "start", mo->start_s);
-            cJSON_AddNumberToObject(x, "end", mo->end_s);
-            cJSON_AddNumberToObject(x, "score", mo->score);
-            cJSON_AddStringToObject(x, "matched", path_name(mo->matched));
-            cJSON_AddItemToObject(x, "speech_sim", num_or_null(mo->speech_sim));
-            cJSON_AddItemToObject(x, "sound_sim", num_or_null(mo->sound_sim));
-            cJSON_AddItemToObject(x, "lexical", num_or_null(mo->lexical));
-            cJSON_AddNumberToObject(x, "speech_score", mo->speech_score);
-            if (mo->snippet) cJSON_AddStringToObject(x, "snippet", mo->snippet);
-            else cJSON_AddNullToObject(x, "snippet");
-            cJSON_AddItemToArray(ms, x);
-        }
-        cJSON_AddItemToArray(arr, o);
-    }
-    char *s = cJSON_Print(root);
-    if (s) puts(s);
-    free(s);
+    cJSON *root = es_search_json(query, like, index,
+                                 es_text_encoder_describe(m->enc), r);
+    char *t = root ? cJSON_Print(root) : NULL;
+    if (t) puts(t);
+    else fprintf(stderr, "earshot: out of memory\n");
+    free(t);
     cJSON_Delete(root);
 }
 
@@ -152,85 +119,6 @@ static int parse_like(const char *arg, char **path, double *a, double *b)
     }
     *path = strdup(arg);
     return *path ? 0 : -1;
-}
-
-/* The index's recogniser choice as a name es_asr_open_named takes. */
-static const char *asr_name_of(const char *choice, int *no_asr)
-{
-    *no_asr = choice && !strcmp(choice, "none");
-    if (!choice || !strncmp(choice, "whisper:", 8)) return NULL;
-    return choice;
-}
-
-typedef struct like_query {
-    float *speech, *sound;
-    char *text;
-} like_query;
-
-static void like_free(like_query *q)
-{
-    free(q->speech);
-    free(q->sound);
-    free(q->text);
-}
-
-/* Embeds an example clip through the same paths as the index. */
-static es_status embed_example(es_store *s, const es_index_models *m,
-                               const char *file, double a, double b,
-                               like_query *q, es_error *err)
-{
-    memset(q, 0, sizeof *q);
-    char *asr = NULL;
-    es_status st = es_store_meta_get(s, "asr", &asr, err);
-    if (st != ES_OK) return st;
-    char *mode = NULL;
-    if ((st = es_store_meta_get(s, "mode", &mode, err)) != ES_OK) {
-        free(asr);
-        return st;
-    }
-    es_analyze_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.chunk = es_chunk_default_params();
-    cfg.bridge = m->bridge;
-    cfg.hybrid = mode && !strcmp(mode, "hybrid");
-    cfg.asr_name = asr_name_of(asr, &cfg.no_asr);
-    cfg.range_start_s = a;
-    cfg.range_end_s = b;
-    es_analyzer *an = NULL;
-    es_analysis r;
-    memset(&r, 0, sizeof r);
-    st = es_analyzer_create(&cfg, &an, err);
-    if (st == ES_OK) st = es_analyzer_run(an, file, &r, err);
-    es_analyzer_free(an);
-    free(asr);
-    free(mode);
-    if (st != ES_OK) return st;
-    if (r.n_chunks == 0) {
-        es_analysis_clear(&r);
-        return es_fail(err, ES_ERR_EMPTY, "%s: no audio in %.1f–%.1f s", file,
-                       a, b);
-    }
-    int dim = es_text_encoder_dim(m->enc);
-    if (r.sound_dim == dim && (q->sound = calloc((size_t)dim, sizeof(float)))) {
-        double norm = 0;
-        for (size_t i = 0; i < r.n_chunks; i++)
-            for (int j = 0; j < dim; j++) q->sound[j] += r.chunks[i].sound[j];
-        for (int j = 0; j < dim; j++) norm += (double)q->sound[j] * q->sound[j];
-        for (int j = 0; j < dim && norm > 0; j++)
-            q->sound[j] = (float)(q->sound[j] / sqrt(norm));
-    }
-    q->text = es_segments_text_in(r.segments, r.n_segments, 0, 1e12);
-    if (q->text && (q->speech = malloc((size_t)dim * sizeof(float)))) {
-        const char *t[1] = {q->text};
-        st = es_text_encoder_embed(m->enc, t, 1, q->speech, err);
-    }
-    es_analysis_clear(&r);
-    if (st == ES_OK && !q->sound && !q->speech)
-        st = es_fail(err, ES_ERR_NOT_FOUND,
-                     "%s: nothing to search with: the index has no bridge and "
-                     "no speech was recognised in the example", file);
-    if (st != ES_OK) like_free(q);
-    return st;
 }
 
 int es_cmd_search(int argc, char **argv)
@@ -333,7 +221,7 @@ int es_cmd_search(int argc, char **argv)
     es_vec_cache *cache = NULL;
     es_search_results res;
     memset(&res, 0, sizeof res);
-    like_query lq;
+    es_like_query lq;
     memset(&lq, 0, sizeof lq);
     float *q = NULL;
     char *like_path = NULL;
@@ -349,7 +237,7 @@ int es_cmd_search(int argc, char **argv)
                                     "FILE:START-END (seconds, START < END)");
             goto out;
         }
-        if ((st = embed_example(s, &m, like_path, a, b, &lq, &err)) != ES_OK)
+        if ((st = es_like_query_embed(s, &m, like_path, a, b, &lq, &err)) != ES_OK)
             goto fail;
         char *abs = NULL;
         if (es_path_absolute(like_path, &abs, &err) == ES_OK) {
@@ -391,7 +279,7 @@ fail:
 out:
     free(q);
     free(like_path);
-    like_free(&lq);
+    es_like_query_free(&lq);
     es_search_results_free(&res);
     es_vec_cache_free(cache);
     es_index_models_close(&m);

@@ -14,6 +14,8 @@ static const es_cli_command COMMANDS[] = {
      es_cmd_search, es_cmd_search_help},
     {"status", "what an index holds, its models and failed files",
      es_cmd_status, es_cmd_status_help},
+    {"serve", "a web page and HTTP API to search, listen and index",
+     es_cmd_serve, es_cmd_serve_help},
     {"decode", "decode any audio/video file to 16 kHz mono WAV",
      es_cmd_decode, es_cmd_decode_help},
     {"info", "show what a file holds (codec, rate, channels, duration)",

@@ -252,6 +252,8 @@ static es_status group(es_store *s, const fusion_in *in, const es_vec_hit *hits,
                                             err);
         if (st != ES_OK) return st;
         out->hits[j].path = found ? f.path : strdup("(removed)");
+        out->hits[j].removed = !found;
+        out->hits[j].duration_s = found ? f.duration_s : 0;
         f.path = NULL;
         if (found) es_store_file_clear(&f);
         if (!out->hits[j].path)

@@ -56,7 +56,10 @@ typedef struct es_search_moment {
 
 typedef struct es_search_hit {
     int64_t file_id;
-    char *path;
+    char *path;                 /* "(removed)" when the row is gone (the
+                                   cache was older than the index)         */
+    double duration_s;
+    int removed;
     float score;                /* best moment's                           */
     es_search_moment *moments;
     size_t n_moments;
