@@ -5,6 +5,9 @@
 #                              (espeak-ng) and synthesised sounds, plus one
 #                              corrupt file (reported and skipped)
 #   scripts/demo.sh ~/Audio    your own folder (any format FFmpeg reads)
+#   scripts/demo.sh --serve [FOLDER]
+#                              then keep serving the web page to search,
+#                              listen and index (Ctrl-C stops it)
 # The index goes to build/demo/<name>.earshot. With real models installed
 # (`earshot models pull minilm`, `... whisper-tiny`) the same command uses
 # them. Sound search needs a bridge: the demo trains one in seconds (on the
@@ -20,6 +23,8 @@ out=build/demo
 mkdir -p "$out"
 models=${EARSHOT_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/earshot/models}
 shared=${EARSHOT_SHARED:-../shared}
+serve=0
+if [ "${1:-}" = "--serve" ]; then serve=1; shift; fi
 folder=${1:-}
 
 say() { printf '\n== %s\n' "$*"; }
@@ -76,3 +81,40 @@ fi
 
 say "status"
 $bin status --index "$index"
+
+# the web page and API over the same index (docs/API.md): a quick check
+# here; --serve keeps it running for a person
+say "earshot serve: the HTTP API over $index"
+log=$(mktemp)
+$bin serve --index "$index" --port 0 --quiet "$folder" >"$log" 2>&1 &
+pid=$!
+port=""
+for _ in $(seq 100); do
+  port=$(sed -n 's/.*http:\/\/127\.0\.0\.1:\([0-9][0-9]*\)\/.*/\1/p' "$log")
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+if [ -z "$port" ]; then
+  cat "$log" >&2
+  kill "$pid" 2>/dev/null || true
+  exit 1
+fi
+"${PYTHON:-/usr/bin/python3}" - "$port" "${queries[0]}" <<'PY'
+import json, sys, urllib.parse, urllib.request
+port, query = sys.argv[1], sys.argv[2]
+url = f"http://127.0.0.1:{port}/api/search?k=3&q=" + urllib.parse.quote(query)
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # local: no proxy
+j = json.load(opener.open(url, timeout=60))
+print(f"GET /api/search?q={query}: " +
+      ", ".join(f"{r['name']} ({r['score']:.3f})" for r in j["results"]))
+PY
+kill "$pid"
+wait "$pid" || true
+rm -f "$log"
+if [ "$serve" = 1 ]; then
+  say "serving the web page: open the address below (Ctrl-C stops)"
+  exec $bin serve --index "$index" "$folder"
+fi
+echo
+echo "Search, listen and index in a web page: scripts/demo.sh --serve ${1:-}"
+echo "  (or: $bin serve --index $index $folder)"
