@@ -46,6 +46,7 @@ struct es_engine {
     cache_ref *cache;
     models_ref *models;         /* NULL: nothing indexed yet                */
     double checked_at;          /* monotonic time of the last check         */
+    double check_every;         /* seconds between checks (see acquire)     */
     int refresh_failed;         /* the last check failed with refresh_err   */
     es_error refresh_err;
 
@@ -178,7 +179,7 @@ static es_status acquire(es_engine *e, cache_ref **cache, models_ref **models,
     *models = NULL;
     pthread_mutex_lock(&e->mu);
     int have = e->cache != NULL;
-    int stale = !have || mono_s() - e->checked_at >= ES_ENGINE_CACHE_CHECK_S;
+    int stale = !have || mono_s() - e->checked_at >= e->check_every;
     pthread_mutex_unlock(&e->mu);
     es_status st = ES_OK;
     if (stale && (have ? pthread_mutex_trylock(&e->refresh_mu) == 0
@@ -193,13 +194,18 @@ static es_status acquire(es_engine *e, cache_ref **cache, models_ref **models,
         st = es_engine_store_take(e, &s, err);
         cache_ref *nc = NULL;
         models_ref *nm = cur_m;
+        double rebuild_s = 0;
         if (s) {
             int64_t gen = es_store_generation(s);
             if (gen < 0) {
                 st = es_store_fail(s, "read the generation", err);
             } else if (!cur || cur->c->generation != gen) {
                 es_vec_cache *c = NULL;
+                double t0 = mono_s();
                 st = es_vec_cache_load(s, &c, err);
+                /* a rebuild costs O(index): on a big index that changes
+                 * often, rebuild at most ~10 % of the time */
+                rebuild_s = mono_s() - t0;
                 if (st == ES_OK && !(nc = calloc(1, sizeof *nc))) {
                     es_vec_cache_free(c);
                     st = es_fail(err, ES_ERR_NOMEM, "out of memory");
@@ -224,6 +230,8 @@ static es_status acquire(es_engine *e, cache_ref **cache, models_ref **models,
             e->models = nm;
         }
         e->checked_at = mono_s();
+        e->check_every = 10 * rebuild_s > ES_ENGINE_CACHE_CHECK_S
+                             ? 10 * rebuild_s : ES_ENGINE_CACHE_CHECK_S;
         e->refresh_failed = st != ES_OK;
         if (st != ES_OK) e->refresh_err = *err;
         pthread_mutex_unlock(&e->mu);
@@ -618,6 +626,7 @@ es_status es_engine_open(const es_engine_config *cfg, es_engine **out,
     if (cfg->models_dir)
         snprintf(e->models_dir, sizeof e->models_dir, "%s", cfg->models_dir);
     e->jobs = cfg->index_jobs;
+    e->check_every = ES_ENGINE_CACHE_CHECK_S;
     pthread_mutex_init(&e->mu, NULL);
     pthread_mutex_init(&e->refresh_mu, NULL);
     pthread_mutex_init(&e->enc_mu, NULL);

@@ -5,9 +5,10 @@
  * Every search takes a read connection from a small pool (SQLite WAL: a
  * reader sees the last commit and never waits for the writer) and a
  * reference to the current vector cache. While the index changes, the
- * cache is refreshed at most every ES_ENGINE_CACHE_CHECK_S: one thread
- * rebuilds it while the others keep searching the previous one, which stays
- * mapped until its last reader lets go. The text encoder and bridge are
+ * cache is refreshed at most every ES_ENGINE_CACHE_CHECK_S (or 10× the
+ * last rebuild's time, when that is longer: a big index is not rebuilt
+ * continuously): one thread rebuilds it while the others keep searching the
+ * previous one, which stays mapped until its last reader lets go. The text encoder and bridge are
  * the ones the index records, reopened when an indexing run changed them. */
 #ifndef ES_ENGINE_H
 #define ES_ENGINE_H
