@@ -62,6 +62,11 @@ enum MHD_Result es_http_reply(es_http_req *r, unsigned status,
 enum MHD_Result es_http_json(es_http_req *r, unsigned status, cJSON *body);
 enum MHD_Result es_http_error(es_http_req *r, unsigned status, const char *fmt,
                               ...) __attribute__((format(printf, 3, 4)));
+/* The same with one more header (Allow, Content-Range, …). */
+enum MHD_Result es_http_error_with(es_http_req *r, unsigned status,
+                                   const char *hname, const char *hvalue,
+                                   const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* The HTTP status that fits a library error. */
 unsigned es_http_status_of(es_status code);
 

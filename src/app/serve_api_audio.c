@@ -70,21 +70,9 @@ static enum MHD_Result not_satisfiable(es_http_req *r, uint64_t size)
 {
     char cr[64];
     snprintf(cr, sizeof cr, "bytes */%llu", (unsigned long long)size);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", "the range is outside the file");
-    cJSON_AddNumberToObject(o, "status", 416);
-    char *text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (!text) return MHD_NO;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Range", cr);
-    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-    return es_http_reply(r, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp);
+    return es_http_error_with(r, MHD_HTTP_RANGE_NOT_SATISFIABLE, "Content-Range",
+                              cr, "the range is outside the file (%llu bytes)",
+                              (unsigned long long)size);
 }
 
 /* ------------------------------------------------------- decoded as WAV */

@@ -64,14 +64,12 @@ enum MHD_Result es_http_json(es_http_req *r, unsigned status, cJSON *body)
     return es_http_reply(r, status, resp);
 }
 
-enum MHD_Result es_http_error(es_http_req *r, unsigned status, const char *fmt,
-                              ...)
+static enum MHD_Result error_v(es_http_req *r, unsigned status,
+                               const char *hname, const char *hvalue,
+                               const char *fmt, va_list ap)
 {
     char msg[ES_ERROR_MESSAGE_MAX + 128];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "error", msg);
     cJSON_AddNumberToObject(o, "status", status);
@@ -90,7 +88,29 @@ enum MHD_Result es_http_error(es_http_req *r, unsigned status, const char *fmt,
         MHD_add_response_header(resp, "Retry-After", "1");
     if (status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+    if (hname) MHD_add_response_header(resp, hname, hvalue);
     return es_http_reply(r, status, resp);
+}
+
+enum MHD_Result es_http_error(es_http_req *r, unsigned status, const char *fmt,
+                              ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum MHD_Result ret = error_v(r, status, NULL, NULL, fmt, ap);
+    va_end(ap);
+    return ret;
+}
+
+enum MHD_Result es_http_error_with(es_http_req *r, unsigned status,
+                                   const char *hname, const char *hvalue,
+                                   const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum MHD_Result ret = error_v(r, status, hname, hvalue, fmt, ap);
+    va_end(ap);
+    return ret;
 }
 
 unsigned es_http_status_of(es_status code)
@@ -190,25 +210,6 @@ static int method_ok(route rt, const char *m)
     }
 }
 
-static enum MHD_Result method_not_allowed(es_http_req *r, const char *allow)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", "method not allowed here");
-    cJSON_AddNumberToObject(o, "status", 405);
-    char *text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (!text) return MHD_NO;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-    MHD_add_response_header(resp, "Allow", allow);
-    return es_http_reply(r, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
-}
-
 static enum MHD_Result serve_asset(es_http_req *r)
 {
     const es_web_asset *a = es_web_asset_find(r->url);
@@ -278,7 +279,8 @@ static int early_answer(conn_state *c, enum MHD_Result *ret)
         return 1;
     }
     if (!method_ok(c->rt, r->method)) {
-        *ret = method_not_allowed(r, allow);
+        *ret = es_http_error_with(r, MHD_HTTP_METHOD_NOT_ALLOWED, "Allow", allow,
+                                  "method %s not allowed here", r->method);
         return 1;
     }
     if (!strncmp(r->url, "/api/", 5) && !token_ok(r)) {
