@@ -141,7 +141,7 @@
     const results = Array.isArray(data.results) ? data.results : [];
     let head = data.like !== undefined ? 'Sounds like: ' + data.like + ' — ' : '';
     if (!results.length) {
-      el.summary.textContent = head + (data.note ? data.note + ' — the Indexing panel below adds folders.'
+      el.summary.textContent = head + (data.note ? data.note + '.'
         : 'No results. Try other words, or the other path.');
       el.summary.classList.add('empty');
       return;

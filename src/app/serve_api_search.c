@@ -85,7 +85,10 @@ static enum MHD_Result answer(es_http_req *r, const char *query,
     cJSON_AddStringToObject(j, "mode", a->mode);
     if (a->empty)
         cJSON_AddStringToObject(j, "note", "the index holds nothing yet: index "
-                                           "some audio first (POST /api/index)");
+                                           "some audio first (the page's Indexing "
+                                           "panel, or POST /api/index)");
+    else if (a->note[0])
+        cJSON_AddStringToObject(j, "note", a->note);
     return es_http_json(r, MHD_HTTP_OK, j);
 }
 

@@ -303,10 +303,18 @@ es_status es_engine_search_text(es_engine *e, const char *query,
             st = es_text_encoder_embed(m->m.enc, t, 1, q, err);
             pthread_mutex_unlock(&e->enc_mu);
         }
-        if (st == ES_OK) st = es_engine_store_take(e, &s, err);
-        if (st == ES_OK)
-            st = es_search_run(s, c->c, q, q, query, p, &out->results, err);
-        es_engine_store_give(e, s);
+        double norm = 0;
+        for (int i = 0; st == ES_OK && i < dim; i++) norm += (double)q[i] * q[i];
+        if (st == ES_OK && norm == 0) {
+            /* word vectors know none of the words: every score would be 0 */
+            snprintf(out->note, sizeof out->note,
+                     "none of the query's words are known to the text encoder");
+        } else {
+            if (st == ES_OK) st = es_engine_store_take(e, &s, err);
+            if (st == ES_OK)
+                st = es_search_run(s, c->c, q, q, query, p, &out->results, err);
+            es_engine_store_give(e, s);
+        }
     } else {
         out->empty = 1;
     }

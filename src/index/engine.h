@@ -44,6 +44,7 @@ typedef struct es_engine_answer {
     char encoder[512];             /* the text encoder's description        */
     char mode[32];                 /* the index's mode                      */
     int empty;                     /* the index holds no vectors yet        */
+    char note[256];                /* why there are no results, or ""       */
 } es_engine_answer;
 
 void es_engine_answer_clear(es_engine_answer *a);

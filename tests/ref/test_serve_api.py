@@ -184,6 +184,9 @@ def part_search(c, port, fx):
     st, h, j = get_json(port, f"/api/search?q={q(snd[0])}&k=1&moments=1")
     c.check(len(j.get("results", [])) == 1 and len(j["results"][0]["moments"]) == 1,
             "k=1&moments=1", j.get("results"))
+    st, h, j = get_json(port, "/api/search?q=zzqxv+qqzzk")
+    c.check(st == 200 and j.get("results") == [] and "known" in j.get("note", ""),
+            "a query of unknown words: no results and a note", j)
     st, h, j = get_json(port, f"/api/search?q={q(snd[0])}&min_score=5")
     c.check(st == 200 and j.get("results") == [], "min_score above every score", j)
     bad = [("", "no q"), ("?q=", "empty q"), ("?q=%20%20", "blank q"),
