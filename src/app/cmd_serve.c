@@ -131,6 +131,10 @@ int es_cmd_serve(int argc, char **argv)
     es_gate_init(&srv.gate, workers, queue);
     srv.token = token;
     srv.max_upload = (size_t)upload_mb * 1000 * 1000;
+    /* uploads wait in memory for a worker: room for one upload at the
+     * limit per worker plus 4 arriving; beyond that 503 */
+    pthread_mutex_init(&srv.upload_mu, NULL);
+    srv.upload_budget = srv.max_upload * (size_t)(workers + 4);
     srv.quiet = quiet;
 
     /* Signals: handled here, so the daemon's threads must not take them. */
@@ -146,6 +150,7 @@ int es_cmd_serve(int argc, char **argv)
     if (es_http_start(&srv, host, port, &d, &bound, &err) != ES_OK) {
         es_engine_close(srv.engine);
         es_gate_destroy(&srv.gate);
+        pthread_mutex_destroy(&srv.upload_mu);
         return es_cli_report(&err);
     }
     es_cli_index_remember(path);
@@ -165,5 +170,6 @@ int es_cmd_serve(int argc, char **argv)
     MHD_stop_daemon(d);
     es_engine_close(srv.engine);   /* stops an indexing run cleanly */
     es_gate_destroy(&srv.gate);
+    pthread_mutex_destroy(&srv.upload_mu);
     return ES_EXIT_OK;
 }

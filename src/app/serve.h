@@ -35,6 +35,9 @@ typedef struct es_serve {
     es_gate gate;
     const char *token;          /* NULL: no token needed                   */
     size_t max_upload;          /* bytes                                   */
+    pthread_mutex_t upload_mu;
+    size_t upload_budget;       /* bytes of uploads held at once           */
+    size_t upload_held;
     int loopback;               /* bound to loopback: check Host           */
     int quiet;
     double started;             /* monotonic                               */

@@ -177,6 +177,7 @@ typedef struct conn_state {
     route rt;
     size_t limit;               /* body bytes allowed                      */
     int overflow;               /* the body went past the limit            */
+    size_t reserved;            /* of the server's upload budget           */
     size_t cap;
 } conn_state;
 
@@ -292,18 +293,35 @@ static int early_answer(conn_state *c, enum MHD_Result *ret)
     }
     c->limit = c->rt == R_LIKE ? r->srv->max_upload
                : c->rt == R_INDEX ? JSON_BODY_MAX : 0;
+    if (c->rt != R_LIKE) return 0;
+    /* uploads: the size is known before a byte is read, and all uploads in
+     * memory at once stay within a budget */
     const char *len = es_http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (len && c->rt == R_LIKE) {
-        char *end = NULL;
-        unsigned long long n = strtoull(len, &end, 10);
-        if (end != len && *end == 0 && n > c->limit) {
-            *ret = es_http_error(r, 413,
-                                 "the clip is %.1f MB; the limit is %.1f MB "
-                                 "(earshot serve --max-upload)",
-                                 (double)n / 1e6, (double)c->limit / 1e6);
-            return 1;
-        }
+    char *end = NULL;
+    unsigned long long n = len ? strtoull(len, &end, 10) : 0;
+    if (!len || end == len || *end) {
+        *ret = es_http_error(r, MHD_HTTP_LENGTH_REQUIRED,
+                             "send the clip with a Content-Length");
+        return 1;
     }
+    if (n > c->limit) {
+        *ret = es_http_error(r, 413,
+                             "the clip is %.1f MB; the limit is %.1f MB "
+                             "(earshot serve --max-upload)",
+                             (double)n / 1e6, (double)c->limit / 1e6);
+        return 1;
+    }
+    pthread_mutex_lock(&r->srv->upload_mu);
+    int fits = r->srv->upload_held + n <= r->srv->upload_budget;
+    if (fits) r->srv->upload_held += n;
+    pthread_mutex_unlock(&r->srv->upload_mu);
+    if (!fits) {
+        *ret = es_http_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                             "too many uploads at once; try again in a moment");
+        return 1;
+    }
+    c->reserved = (size_t)n;
+    c->limit = (size_t)n;
     return 0;
 }
 
@@ -368,6 +386,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     es_serve *srv = cls;
     conn_state *c = *con_cls;
     if (!c) return;
+    if (c->reserved) {
+        pthread_mutex_lock(&srv->upload_mu);
+        srv->upload_held -= c->reserved;
+        pthread_mutex_unlock(&srv->upload_mu);
+    }
     if (!srv->quiet)
         fprintf(stderr, "%s %s %d %.1f ms\n", c->req.method, c->req.url,
                 c->req.status ? c->req.status : 0,
