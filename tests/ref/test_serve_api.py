@@ -25,8 +25,9 @@ port, and every endpoint is exercised with http.client:
 8. --token: 401 without or with a wrong token, 200 with the header or
    ?token=; /healthz and the page need none.
 9. --host 0.0.0.0 prints a warning; an empty index answers searches with no
-   results and a note; SIGTERM during a run exits 0 and leaves the index
-   intact (PRAGMA integrity_check).
+   results and a note; DELETE /api/index stops a run ('interrupted' before
+   all its files) and the next run resumes the rest; SIGTERM during a run
+   exits 0 and leaves the index intact (PRAGMA integrity_check).
 10. the page and its assets are served with a CSP and load nothing external.
 Under ASan the server's stderr must hold no sanitizer report.
 """
@@ -513,6 +514,18 @@ def part_token(c, fx):
     return srv.stderr()
 
 
+def wait_run(port, limit=240):
+    """The run's status once it is neither running nor stopping."""
+    deadline = time.time() + limit * SLOW
+    run = {}
+    while time.time() < deadline:
+        run = get_json(port, "/api/status")[2].get("indexing", {})
+        if run.get("state") not in ("running", "stopping"):
+            break
+        time.sleep(0.2)
+    return run
+
+
 def part_misc(c, fx, work):
     errs = []
     srv = Server(["--index", fx["index"], "--host", "0.0.0.0", "--quiet"])
@@ -532,13 +545,40 @@ def part_misc(c, fx, work):
     c.check(srv.stop() == 0, "empty-index server stops with 0")
     errs.append(srv.stderr())
 
+    # DELETE /api/index stops a run; the next run resumes
+    copy = os.path.join(work, "stop.earshot")
+    subprocess.run(["cp", fx["pristine"], copy], check=True)
+    srv = Server(["--index", copy, "--jobs", "1", "--quiet"])
+    body = json.dumps({"paths": [fx["extra"]]}).encode()
+    jh = {"Content-Type": "application/json"}
+    st1 = request(srv.port, "POST", "/api/index", body, jh)[0]
+    st, h, b = request(srv.port, "DELETE", "/api/index")
+    j = json.loads(b) if st == 202 else {}
+    c.check(st1 == 202 and st == 202 and j.get("stopping") is True
+            and j.get("indexing", {}).get("state") == "stopping",
+            "DELETE /api/index during a run: 202, stopping", (st1, st, b[:300]))
+    run = wait_run(srv.port)
+    c.check(run.get("state") == "interrupted" and run.get("files_done", 9) < fx["extra_files"],
+            "the stopped run ends 'interrupted' before all its files", run)
+    done_before = run.get("files_done", 0)
+    st = request(srv.port, "POST", "/api/index", body, jh)[0]
+    run = wait_run(srv.port)
+    files = get_json(srv.port, "/api/status")[2].get("files")
+    c.check(st == 202 and run.get("state") == "done"
+            and run.get("files_done") == fx["extra_files"] - done_before
+            and files == 7 + fx["extra_files"],
+            "the next run resumes: the rest of the files, then done", (st, run, files))
+    c.check(srv.stop() == 0, "stop/resume server stops with 0")
+    errs.append(srv.stderr())
+
     # SIGTERM during a run: clean exit, the index intact
     copy = os.path.join(work, "term.earshot")
-    subprocess.run(["cp", fx["index"], copy], check=True)
+    subprocess.run(["cp", fx["pristine"], copy], check=True)
     srv = Server(["--index", copy, "--jobs", "1", "--quiet"])
     body = json.dumps({"paths": [fx["extra"]]}).encode()
     st, h, b = request(srv.port, "POST", "/api/index", body, {"Content-Type": "application/json"})
-    time.sleep(0.5 * SLOW)
+    state = get_json(srv.port, "/api/status")[2].get("indexing", {}).get("state")
+    c.check(state == "running", "SIGTERM: sent while the run is running", state)
     t0 = time.time()
     rc = srv.stop(signal.SIGTERM, timeout=120)
     c.check(st == 202 and rc == 0, "SIGTERM during a run: exit 0", (st, rc, srv.stderr()[-300:]))
@@ -559,6 +599,9 @@ def main():
     t0 = time.time()
     fx = serve_fixture.build(os.path.join(work, "fx"))
     print(f"fixture built in {time.time() - t0:.0f} s")
+    # the index before part_index_run adds the extra folder to it
+    fx["pristine"] = os.path.join(work, "pristine.earshot")
+    subprocess.run(["cp", fx["index"], fx["pristine"]], check=True)
     srv = Server(["--index", fx["index"], "--workers", "2", "--max-upload", "2",
                   "--jobs", "1", fx["library"]], tmp=os.path.join(work, "serve-tmp"))
     logs = []
